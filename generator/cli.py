@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="xsoar-fetch",
         description="Generate, update, check and simulate XSOAR fetch-incidents integrations.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
     for module_name in VERB_MODULES:
         importlib.import_module(module_name).register(subparsers)

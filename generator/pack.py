@@ -60,7 +60,9 @@ def load_pack(path: str | Path) -> Pack:
     """Load the pack at ``path``: the pack folder or its ``Integrations/<id>`` folder."""
     start = Path(path).expanduser().resolve()
     if not start.is_dir():
-        raise UserError(f"{path}: not a folder; give a pack folder or its integration folder")
+        raise UserError(
+            f"{path}: not a folder; give a pack folder or its integration folder"
+        )
     for candidate in (start, start.parent, start.parent.parent):
         answers_path = candidate / ANSWERS_FILE
         if answers_path.is_file():
@@ -77,5 +79,7 @@ def _read_answers(answers_path: Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as error:
         raise UserError(f"cannot read {answers_path}: {error}") from error
     if not isinstance(answers, dict) or "integration_id" not in answers:
-        raise UserError(f"{answers_path} holds no integration_id; is it a generated pack?")
+        raise UserError(
+            f"{answers_path} holds no integration_id; is it a generated pack?"
+        )
     return answers
