@@ -1,0 +1,91 @@
+"""Synthetic third-party events: what a scenario asks for and what the fake API holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from generator.simulate.timefmt import representable
+
+MISSING_ID = "id"
+MISSING_TIME = "time"
+INT_IDS = "int"
+STRING_IDS = "string"
+FIRST_INT_ID = 1001
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event a scenario asks for, before the API indexes it and gives it an ID."""
+
+    time: datetime
+    lag: timedelta = timedelta(0)
+    match_delay: timedelta | None = timedelta(0)
+    missing: str | None = None
+    null: bool = False
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SimEvent:
+    """An event as the fake API holds it: indexed in ``seq`` order, with an ID."""
+
+    seq: int
+    id: int | str
+    time: datetime
+    visible_at: datetime
+    match_at: datetime | None
+    missing: str | None
+    null: bool
+    fields: Mapping[str, Any]
+
+    @property
+    def source_id(self) -> str:
+        """The ID as a string, as incidents and lastRun carry it."""
+        return str(self.id)
+
+    @property
+    def well_formed(self) -> bool:
+        """Whether the event has both its ID and its time (only those become incidents)."""
+        return self.missing is None
+
+    def matches_at(self, moment: datetime) -> bool:
+        """Whether the event matches the query at ``moment``."""
+        return self.match_at is not None and self.match_at <= moment
+
+    def served_from(self) -> datetime | None:
+        """When the API first serves the event to a query (visible and matching)."""
+        if self.match_at is None:
+            return None
+        return max(self.visible_at, self.match_at)
+
+
+def index_events(
+    specs: Iterable[EventSpec], time_format: str, id_type: str = INT_IDS
+) -> list[SimEvent]:
+    """Index ``specs`` as an API does: in order of visibility, IDs rising with the order."""
+    ordered = sorted(
+        enumerate(specs),
+        key=lambda item: (item[1].time + item[1].lag, item[1].time, item[0]),
+    )
+    events = []
+    for seq, (_, spec) in enumerate(ordered):
+        moment = representable(spec.time, time_format)
+        number = FIRST_INT_ID + seq
+        events.append(
+            SimEvent(
+                seq=seq,
+                id=number if id_type == INT_IDS else f"evt-{number:08d}",
+                time=moment,
+                visible_at=spec.time + spec.lag,
+                match_at=(
+                    None if spec.match_delay is None else spec.time + spec.match_delay
+                ),
+                missing=spec.missing,
+                null=spec.null,
+                fields=dict(spec.fields),
+            )
+        )
+    return events

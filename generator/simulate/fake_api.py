@@ -1,0 +1,543 @@
+"""A fake third-party events API on 127.0.0.1, shaped by a pack's answers.
+
+It serves a scenario's events as the API contract in docs/architecture.md describes: the
+pack's endpoint, authentication, query style and parameter names, events path, field paths,
+time format and a page-size cap. Events appear at their index time on the simulated clock
+(:meth:`FakeApi.begin_cycle`), and a cycle may be told to fail some of its requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import json
+import re
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
+from generator.simulate.paths import set_path
+from generator.simulate.timefmt import parse_time, render_time
+
+TIME_RANGE = "time_range"
+ID_GREATER_THAN = "id_greater_than"
+CURSOR = "cursor"
+TIMEOUT = "timeout"
+DISCONNECT = "disconnect"
+DEFAULT_PAGE_CAP = 1000
+SEVERITIES = ("low", "medium", "high", "critical")
+NOT_MATCHING_SUFFIX = "-pending"
+# A request armed to time out gets this client timeout; the API answers only after
+# ``TIMEOUT_HOLD`` seconds, so the client's own read timeout fires for real.
+CLIENT_TIMEOUT = 0.05
+TIMEOUT_HOLD = 0.15
+
+_QUERY = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*=\s*(.*?)\s*$")
+
+
+def parse_query(text: str | None) -> tuple[str, str] | None:
+    """``field=value`` as a pair, or None when the text is empty or has another form."""
+    if not text:
+        return None
+    match = _QUERY.match(text)
+    if not match or not match.group(2):
+        return None
+    return match.group(1), match.group(2).strip("\"'")
+
+
+def failure_kind(value: Any) -> str:
+    """Normalise an injected failure: an HTTP status 400-599, ``timeout`` or ``disconnect``."""
+    text = str(value).strip().lower()
+    if text in (TIMEOUT, DISCONNECT):
+        return text
+    if text.isdigit() and 400 <= int(text) <= 599:
+        return text
+    raise ValueError(
+        f"unknown failure {value!r}; use an HTTP status 400-599, 'timeout' or 'disconnect'"
+    )
+
+
+@dataclass(frozen=True)
+class ApiShape:
+    """What the pack's answers say the API looks like."""
+
+    endpoint: str
+    auth_type: str
+    query_style: str
+    events_path: str
+    time_format: str
+    id_field: str
+    time_field: str
+    name_field: str
+    severity_field: str
+    api_key_header_name: str = "X-API-Key"
+    limit_param: str = "limit"
+    since_param: str = "from"
+    until_param: str = "to"
+    offset_param: str = "offset"
+    id_param: str = "since_id"
+    cursor_param: str = "cursor"
+    next_cursor_path: str = "next_cursor"
+    query_param: str = "query"
+
+    @classmethod
+    def from_answers(cls, answers: Mapping[str, Any]) -> ApiShape:
+        """Read the shape from a pack's answers, with the contract's defaults."""
+        values: dict[str, str] = {}
+        for spec in fields(cls):
+            source = "events_endpoint" if spec.name == "endpoint" else spec.name
+            value = answers.get(source)
+            if value is not None:
+                values[spec.name] = str(value)
+            elif spec.default is MISSING:
+                values[spec.name] = ""
+        return cls(**values)
+
+
+@dataclass
+class Credential:
+    """What the fake API accepts: a user name (basic only) and a secret."""
+
+    username: str
+    secret: str
+
+
+@dataclass
+class ApiStats:
+    """Counts of what the API answered."""
+
+    requests: int = 0
+    unauthorized: int = 0
+    bad_requests: int = 0
+    injected: list[str] = field(default_factory=list)
+
+
+class BadRequest(Exception):
+    """A request the API refuses with HTTP 400."""
+
+
+class FakeApi:
+    """The events API: a real HTTP server in a thread, answering from a scenario's events."""
+
+    def __init__(
+        self,
+        shape: ApiShape,
+        events: Sequence[SimEvent],
+        credential: Credential,
+        *,
+        page_size: int | None = None,
+        utc_offset: timedelta | None = None,
+        path_prefix: str = "",
+        query: tuple[str, str] | None = None,
+    ) -> None:
+        if shape.query_style == CURSOR and not shape.events_path:
+            raise ValueError(
+                "the cursor style needs an events_path: the response must hold the cursor"
+            )
+        if shape.query_style not in (TIME_RANGE, ID_GREATER_THAN, CURSOR):
+            raise ValueError(f"unknown query_style {shape.query_style!r}")
+        self.shape = shape
+        self.events = sorted(events, key=lambda event: event.seq)
+        self.credential = credential
+        self.page_cap = page_size or DEFAULT_PAGE_CAP
+        self.utc_offset = utc_offset
+        self.query = query
+        self.path = _normal_path(path_prefix + "/" + shape.endpoint)
+        self.path_prefix = _normal_path(path_prefix) if path_prefix.strip("/") else ""
+        self.stats = ApiStats()
+        self.clock: datetime | None = None
+        self._lock = threading.Lock()
+        self._revealed = 0
+        self._by_time: list[tuple[datetime, Any, int]] = []
+        self._id_keys = [_id_key(event.id) for event in self.events]
+        self._failures: dict[int, str] = {}
+        self._cycle_requests = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> FakeApi:
+        """Listen on an ephemeral port of 127.0.0.1 in a background thread."""
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-api",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeApi:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """The URL an integration instance should use (scheme, host, port and prefix)."""
+        if self._server is None:
+            raise RuntimeError("the fake API is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{self.path_prefix}"
+
+    # -- the simulated clock ---------------------------------------------------------
+
+    def begin_cycle(
+        self, now: datetime, failures: Mapping[int, str] | None = None
+    ) -> None:
+        """Move the API's clock to ``now`` and arm failures by request number (0-based)."""
+        with self._lock:
+            if self.clock is not None and now < self.clock:
+                self._revealed = 0
+                self._by_time = []
+            self.clock = now
+            while (
+                self._revealed < len(self.events)
+                and self.events[self._revealed].visible_at <= now
+            ):
+                event = self.events[self._revealed]
+                bisect.insort(self._by_time, (event.time, _id_key(event.id), event.seq))
+                self._revealed += 1
+            self._failures = dict(failures or {})
+            self._cycle_requests = 0
+
+    def client_timeout_for_next(self) -> float | None:
+        """A tiny client timeout when the next request is armed to time out, else None."""
+        with self._lock:
+            if self._failures.get(self._cycle_requests) == TIMEOUT:
+                return CLIENT_TIMEOUT
+        return None
+
+    # -- answering -------------------------------------------------------------------
+
+    def take_failure(self) -> str | None:
+        """Count one request of this cycle and return the failure armed for it."""
+        with self._lock:
+            kind = self._failures.get(self._cycle_requests)
+            self._cycle_requests += 1
+            self.stats.requests += 1
+            if kind:
+                self.stats.injected.append(kind)
+            return kind
+
+    def authorized(self, headers: Mapping[str, str]) -> bool:
+        """Whether the request carries the credential the pack's auth type sends."""
+        auth = self.shape.auth_type
+        secret = self.credential.secret
+        if auth == "none":
+            return True
+        if auth == "api_key_header":
+            return headers.get(self.shape.api_key_header_name) == secret
+        given = headers.get("Authorization") or ""
+        if auth == "bearer_token":
+            return given == f"Bearer {secret}"
+        if auth == "basic":
+            expected = base64.b64encode(
+                f"{self.credential.username}:{secret}".encode()
+            ).decode()
+            return given == f"Basic {expected}"
+        return False
+
+    def answer(self, query: Mapping[str, Sequence[str]]) -> dict[str, Any] | list[Any]:
+        """The JSON body for a GET on the events endpoint (``BadRequest`` for bad input)."""
+        params = {key: values[-1] for key, values in query.items() if values}
+        limit = self._limit(params)
+        with self._lock:
+            now = self.clock
+            if now is None:
+                raise BadRequest("the API clock is not set")
+            visible = self.events[: self._revealed]
+            by_time = (
+                list(self._by_time) if self.shape.query_style == TIME_RANGE else []
+            )
+        wanted = parse_query(params.get(self.shape.query_param))
+        style = self.shape.query_style
+        next_cursor: str | None = None
+        if style == TIME_RANGE:
+            page = self._time_range(params, by_time, now, wanted, limit)
+        elif style == ID_GREATER_THAN:
+            page = self._id_greater_than(params, visible, now, wanted, limit)
+        else:
+            page, next_cursor = self._cursor(params, visible, now, wanted, limit)
+        rendered = [self.render(event, now) for event in page]
+        if style != CURSOR and not self.shape.events_path:
+            return rendered
+        body: dict[str, Any] = {}
+        if self.shape.events_path:
+            set_path(body, self.shape.events_path, rendered)
+        if style == CURSOR:
+            set_path(body, self.shape.next_cursor_path, next_cursor or "")
+        return body
+
+    def render(self, event: SimEvent, now: datetime) -> dict[str, Any]:
+        """The event's JSON as the API returns it at ``now``."""
+        shape = self.shape
+        body: dict[str, Any] = {"description": f"Synthetic event {event.id}"}
+        if shape.name_field:
+            set_path(body, shape.name_field, f"Simulated event {event.id}")
+        if shape.severity_field:
+            set_path(
+                body, shape.severity_field, SEVERITIES[event.seq % len(SEVERITIES)]
+            )
+        for path, value in event.fields.items():
+            set_path(body, path, value)
+        query = self.query
+        if query:
+            qfield, qvalue = query
+            shown = qvalue if event.matches_at(now) else qvalue + NOT_MATCHING_SUFFIX
+            set_path(body, qfield, shown)
+        if event.missing != MISSING_ID:
+            set_path(body, shape.id_field, event.id)
+        elif event.null:
+            set_path(body, shape.id_field, None)
+        if event.missing != MISSING_TIME:
+            set_path(
+                body,
+                shape.time_field,
+                render_time(event.time, shape.time_format, self.utc_offset),
+            )
+        elif event.null:
+            set_path(body, shape.time_field, None)
+        return body
+
+    # -- query styles ----------------------------------------------------------------
+
+    def _limit(self, params: Mapping[str, str]) -> int:
+        raw = params.get(self.shape.limit_param)
+        if raw is None:
+            return self.page_cap
+        try:
+            limit = int(raw)
+        except ValueError:
+            raise BadRequest(
+                f"{self.shape.limit_param} must be an integer, got {raw!r}"
+            ) from None
+        if limit < 1:
+            raise BadRequest(f"{self.shape.limit_param} must be at least 1")
+        return min(limit, self.page_cap)
+
+    def _time(self, params: Mapping[str, str], name: str) -> datetime | None:
+        raw = params.get(name)
+        if raw is None:
+            return None
+        try:
+            return parse_time(raw, self.shape.time_format)
+        except (ValueError, OverflowError, OSError):
+            raise BadRequest(
+                f"{name}={raw!r} is not a time in {self.shape.time_format}"
+            ) from None
+
+    def _time_range(
+        self,
+        params: Mapping[str, str],
+        by_time: list[tuple[datetime, Any, int]],
+        now: datetime,
+        wanted: tuple[str, str] | None,
+        limit: int,
+    ) -> list[SimEvent]:
+        since = self._time(params, self.shape.since_param)
+        until = self._time(params, self.shape.until_param)
+        low = 0 if since is None else bisect.bisect_left(by_time, (since,))
+        high = len(by_time)
+        if until is not None:
+            high = bisect.bisect_left(by_time, (until + timedelta(microseconds=1),))
+        try:
+            offset = int(params.get(self.shape.offset_param, "0"))
+        except ValueError:
+            raise BadRequest(f"{self.shape.offset_param} must be an integer") from None
+        if offset < 0:
+            raise BadRequest(f"{self.shape.offset_param} must not be negative")
+        page: list[SimEvent] = []
+        skipped = 0
+        for _, _, seq in by_time[low:high]:
+            event = self.events[seq]
+            if not self._matches(event, now, wanted):
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            page.append(event)
+            if len(page) >= limit:
+                break
+        return page
+
+    def _id_greater_than(
+        self,
+        params: Mapping[str, str],
+        visible: Sequence[SimEvent],
+        now: datetime,
+        wanted: tuple[str, str] | None,
+        limit: int,
+    ) -> list[SimEvent]:
+        raw = params.get(self.shape.id_param)
+        if raw is None:
+            return self._since(params, visible, now, wanted, limit)
+        key = _id_key(raw)
+        if self._id_keys and key[0] != self._id_keys[0][0]:
+            raise BadRequest(f"{self.shape.id_param}={raw!r} is not an ID of this API")
+        start = bisect.bisect_right(self._id_keys, key, 0, len(visible))
+        return self._take(visible[start:], now, wanted, limit)
+
+    def _cursor(
+        self,
+        params: Mapping[str, str],
+        visible: Sequence[SimEvent],
+        now: datetime,
+        wanted: tuple[str, str] | None,
+        limit: int,
+    ) -> tuple[list[SimEvent], str | None]:
+        raw = params.get(self.shape.cursor_param)
+        if raw:
+            position = _cursor_position(raw)
+            if position is None:
+                raise BadRequest(f"{self.shape.cursor_param}={raw!r} is not a cursor")
+            page = self._take(visible[position + 1 :], now, wanted, limit)
+        else:
+            page = self._since(params, visible, now, wanted, limit)
+        if not page:
+            return [], None
+        return page, _cursor_token(page[-1].seq)
+
+    def _since(
+        self,
+        params: Mapping[str, str],
+        visible: Sequence[SimEvent],
+        now: datetime,
+        wanted: tuple[str, str] | None,
+        limit: int,
+    ) -> list[SimEvent]:
+        since = self._time(params, self.shape.since_param)
+        chosen = [event for event in visible if since is None or event.time >= since]
+        return self._take(chosen, now, wanted, limit)
+
+    def _take(
+        self,
+        events: Sequence[SimEvent],
+        now: datetime,
+        wanted: tuple[str, str] | None,
+        limit: int,
+    ) -> list[SimEvent]:
+        page = []
+        for event in events:
+            if self._matches(event, now, wanted):
+                page.append(event)
+                if len(page) >= limit:
+                    break
+        return page
+
+    def _matches(
+        self, event: SimEvent, now: datetime, wanted: tuple[str, str] | None
+    ) -> bool:
+        if wanted is None:
+            return True
+        query = self.query
+        if query and wanted[0] == query[0]:
+            shown = (
+                query[1] if event.matches_at(now) else query[1] + NOT_MATCHING_SUFFIX
+            )
+            return shown == wanted[1]
+        value = event.fields.get(wanted[0])
+        return value is not None and str(value) == wanted[1]
+
+
+def _normal_path(path: str) -> str:
+    return "/" + "/".join(part for part in path.split("/") if part)
+
+
+def _id_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, int):
+        return (0, value)
+    text = str(value)
+    if text.lstrip("-").isdigit():
+        return (0, int(text))
+    return (1, text)
+
+
+def _cursor_token(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"pos:{seq}".encode()).decode().rstrip("=")
+
+
+def _cursor_position(token: str) -> int | None:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not text.startswith("pos:") or not text[4:].isdigit():
+        return None
+    return int(text[4:])
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that gave up (timeouts) are expected; stay quiet."""
+
+
+def _handler_for(api: FakeApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """No access log."""
+
+        def do_GET(self) -> None:  # noqa: N802
+            kind = api.take_failure()
+            if kind == DISCONNECT:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if kind == TIMEOUT:
+                time.sleep(TIMEOUT_HOLD)
+                self._send(HTTPStatus.GATEWAY_TIMEOUT, {"error": "upstream timed out"})
+                return
+            if kind:
+                self._send(int(kind), {"error": f"injected failure {kind}"})
+                return
+            url = urlsplit(self.path)
+            if _normal_path(url.path) != api.path:
+                self._send(HTTPStatus.NOT_FOUND, {"error": f"no such path {url.path}"})
+                return
+            if not api.authorized(self.headers):
+                api.stats.unauthorized += 1
+                self._send(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
+                return
+            try:
+                body = api.answer(parse_qs(url.query, keep_blank_values=True))
+            except BadRequest as error:
+                api.stats.bad_requests += 1
+                self._send(HTTPStatus.BAD_REQUEST, {"error": str(error)})
+                return
+            self._send(HTTPStatus.OK, body)
+
+        def _send(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:
+                self.close_connection = True
+
+    return Handler

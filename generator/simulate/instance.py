@@ -1,0 +1,160 @@
+"""One integration instance on the stand-in runtime: load the code, set params, run a fetch."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import itertools
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from generator.errors import UserError
+from generator.pack import Pack
+from generator.runtime import RUNTIME_DIR
+
+FETCH_COMMAND = "fetch-incidents"
+BOOLEAN_TYPE = 8
+CREDENTIALS_TYPE = 9
+ERROR_ENTRY_TYPE = 4
+_module_numbers = itertools.count(1)
+
+
+def runtime() -> ModuleType:
+    """The stand-in ``demistomock`` (its folder goes on ``sys.path`` when needed)."""
+    if str(RUNTIME_DIR) not in sys.path and "demistomock" not in sys.modules:
+        sys.path.insert(0, str(RUNTIME_DIR))
+    demisto = importlib.import_module("demistomock")
+    if not hasattr(demisto, "server_state"):
+        raise UserError(
+            f"the demistomock on sys.path ({demisto.__file__}) is not the stand-in "
+            "runtime; run without the XSOAR content repository on PYTHONPATH"
+        )
+    return demisto
+
+
+def load_integration(py_path: Path) -> ModuleType:
+    """Import the integration's ``.py`` as a fresh module (``main`` is not run)."""
+    runtime()
+    name = f"_xsoar_fetch_sim_{py_path.stem}_{next(_module_numbers)}"
+    spec = importlib.util.spec_from_file_location(name, py_path)
+    if spec is None or spec.loader is None:
+        raise UserError(f"cannot import {py_path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # the user's code: any failure is reported in one line
+        raise UserError(
+            f"cannot import {py_path}: {type(error).__name__}: {error}"
+        ) from error
+    if not callable(getattr(module, "main", None)):
+        raise UserError(f"{py_path} has no main() function")
+    return module
+
+
+def default_params(pack: Pack) -> dict[str, Any]:
+    """The instance parameters a new instance starts with, from the YAML defaults.
+
+    Booleans become ``True``/``False`` and credentials a ``{identifier, password}``
+    mapping, as the server passes them; other values stay strings. ``isFetch`` is on.
+    """
+    params: dict[str, Any] = {}
+    for item in pack.load_yml().get("configuration") or []:
+        if not isinstance(item, dict) or not item.get("name"):
+            continue
+        name = str(item["name"])
+        default = item.get("defaultvalue")
+        if item.get("type") == BOOLEAN_TYPE:
+            params[name] = str(default).strip().lower() == "true"
+        elif item.get("type") == CREDENTIALS_TYPE:
+            params[name] = {"identifier": "", "password": ""}
+        elif default is not None:
+            params[name] = str(default)
+    params["isFetch"] = True
+    return params
+
+
+def param_names(pack: Pack) -> set[str]:
+    """The names of the integration's instance parameters."""
+    return {
+        str(item.get("name"))
+        for item in pack.load_yml().get("configuration") or []
+        if isinstance(item, dict)
+    }
+
+
+@dataclass
+class FetchOutcome:
+    """What one fetch-incidents run did, as the server sees it."""
+
+    ok: bool
+    error: str | None
+    incidents: list[dict[str, Any]]
+    last_run: Any
+    integration_context: dict[str, Any]
+    health: str | None
+    logs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def run_fetch(
+    module: ModuleType,
+    params: Mapping[str, Any],
+    last_run: Any,
+    integration_context: Mapping[str, Any] | None = None,
+) -> FetchOutcome:
+    """Run ``main()`` once for fetch-incidents, as the server does.
+
+    ``last_run`` None means nothing was saved yet. The outcome's ``last_run`` is what
+    the run saved (None when it saved nothing); a failed run saves nothing and its
+    incidents are dropped.
+    """
+    demisto = runtime()
+    demisto.reset(
+        command=FETCH_COMMAND,
+        params=dict(params),
+        last_run=last_run,
+        integration_context=dict(integration_context or {}),
+    )
+    error: str | None = None
+    try:
+        module.main()
+    except SystemExit as stop:
+        if stop.code not in (0, None):
+            error = f"the integration exited with status {stop.code}"
+    except Exception as failure:  # the integration's failure is the run's outcome
+        error = str(failure) or type(failure).__name__
+    state = demisto.server_state()
+    if error is None:
+        error = _error_entry(state.results)
+    health = state.module_health[-1][0] if state.module_health else None
+    if error is not None:
+        return FetchOutcome(
+            ok=False,
+            error=error,
+            incidents=[],
+            last_run=None,
+            integration_context=dict(integration_context or {}),
+            health=health,
+            logs=list(state.logs),
+        )
+    return FetchOutcome(
+        ok=True,
+        error=None,
+        incidents=[incident for batch in state.incidents for incident in batch],
+        last_run=state.last_run,
+        integration_context=json.loads(json.dumps(state.integration_context)),
+        health=health,
+        logs=list(state.logs),
+    )
+
+
+def _error_entry(results: list[Any]) -> str | None:
+    for entry in results:
+        for item in entry if isinstance(entry, list) else [entry]:
+            if isinstance(item, dict) and item.get("Type") == ERROR_ENTRY_TYPE:
+                return str(item.get("Contents") or "error entry")
+    return None

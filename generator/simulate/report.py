@@ -1,0 +1,204 @@
+"""Reports: the ``--json`` document and rich tables (Fetch History and the summary)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from generator.simulate.runner import ProgressCallback, ScenarioResult
+from generator.simulate.server_loop import RunRecord
+
+MAX_HISTORY_ROWS = 60
+SHOWN_IDS = 5
+SHOWN_PROBLEMS = 10
+PROGRESS_FROM_RUNS = 200
+
+
+def json_report(results: Sequence[ScenarioResult]) -> str:
+    """The ``--json`` report: ``{"scenarios": [...]}``."""
+    return json.dumps({"scenarios": [result.to_json() for result in results]}, indent=2)
+
+
+def history_table(result: ScenarioResult) -> Table:
+    """A Fetch-History-like table of the scenario's runs, quiet stretches folded."""
+    table = Table(title=f"Fetch history: {result.scenario}", title_justify="left")
+    for name, justify in (
+        ("run", "right"),
+        ("UTC", "left"),
+        ("incidents", "right"),
+        ("source IDs", "left"),
+        ("message or error", "left"),
+        ("lastRun B", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    rows = list(_history_rows(result.runs))
+    if len(rows) > MAX_HISTORY_ROWS:
+        half = MAX_HISTORY_ROWS // 2
+        hidden = len(rows) - 2 * half
+        rows = (
+            rows[:half]
+            + [("", "", "", f"... {hidden} rows ...", "", "")]
+            + rows[-half:]
+        )
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _history_rows(runs: Sequence[RunRecord]) -> Iterator[tuple[str, ...]]:
+    quiet: list[RunRecord] = []
+    for run in runs:
+        if run.ok and not run.incidents:
+            quiet.append(run)
+            continue
+        yield from _quiet_row(quiet)
+        quiet = []
+        yield _run_row(run)
+    yield from _quiet_row(quiet)
+
+
+def _quiet_row(quiet: list[RunRecord]) -> Iterator[tuple[str, ...]]:
+    if not quiet:
+        return
+    if len(quiet) == 1:
+        yield _run_row(quiet[0])
+        return
+    first, last = quiet[0], quiet[-1]
+    yield (
+        f"{first.number}-{last.number}",
+        f"{_clock(first)}-{last.time.strftime('%H:%M')}",
+        "0",
+        "",
+        f"{len(quiet)} runs with nothing new",
+        str(last.last_run_bytes),
+    )
+
+
+def _run_row(run: RunRecord) -> tuple[str, ...]:
+    ids = run.source_ids
+    shown = ", ".join(ids[:SHOWN_IDS]) + (
+        f" +{len(ids) - SHOWN_IDS}" if len(ids) > SHOWN_IDS else ""
+    )
+    if run.error is not None:
+        injected = f"[injected {', '.join(run.injected)}] " if run.injected else ""
+        message = f"[red]{injected}{_one_line(run.error)}[/red]"
+    else:
+        message = _one_line(run.message or "")
+    return (
+        str(run.number),
+        _clock(run),
+        str(len(run.incidents)),
+        shown,
+        message,
+        str(run.last_run_bytes),
+    )
+
+
+def summary_table(results: Sequence[ScenarioResult]) -> Table:
+    """One row per scenario: verdict and figures (skip reasons in the caption)."""
+    table = Table(title="Simulation summary", title_justify="left")
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("result", no_wrap=True)
+    for name in ("events", "incid.", "missed", "dup.", "runs", "lat.min", "lastRun B"):
+        table.add_column(name, justify="right")
+    table.add_column("failed runs", justify="right")
+    notes = []
+    for result in results:
+        if result.skipped_reason is not None:
+            table.add_row(result.scenario, "[yellow]skipped[/yellow]", *[""] * 8)
+            notes.append(f"{result.scenario}: {result.skipped_reason}")
+            continue
+        verdict = "[green]PASS[/green]" if result.passed else "[red]FAIL[/red]"
+        latency = (
+            ""
+            if result.max_latency_minutes is None
+            else f"{result.max_latency_minutes:g}"
+        )
+        table.add_row(
+            result.scenario,
+            verdict,
+            str(result.events),
+            str(result.incidents),
+            str(result.missed),
+            str(result.duplicates),
+            str(result.cycles),
+            latency,
+            str(result.max_last_run_bytes),
+            str(sum(1 for run in result.runs if not run.ok)),
+        )
+    if notes:
+        table.caption = "skipped: " + "; ".join(notes)
+        table.caption_justify = "left"
+    return table
+
+
+def print_text_report(console: Console, results: Sequence[ScenarioResult]) -> None:
+    """Fetch history per scenario that ran, problems found, then the summary."""
+    for result in results:
+        if result.skipped_reason is not None:
+            continue
+        console.print(history_table(result))
+        for line in _problems(result):
+            console.print(line, markup=False, highlight=False)
+        console.print()
+    console.print(summary_table(results))
+
+
+def _problems(result: ScenarioResult) -> Iterator[str]:
+    if result.missed_ids:
+        yield f"missed {result.missed}: {_some(result.missed_ids)}"
+    if result.duplicate_ids:
+        yield f"duplicated {result.duplicates}: {_some(result.duplicate_ids)}"
+    failures = [error for error in result.errors if "(injected" not in error]
+    for error in failures[:SHOWN_PROBLEMS]:
+        yield f"- {error}"
+    if len(failures) > SHOWN_PROBLEMS:
+        yield f"- ... and {len(failures) - SHOWN_PROBLEMS} more (see --json)"
+
+
+@contextmanager
+def progress_bar(
+    console: Console,
+) -> Iterator[Callable[[str], ProgressCallback] | None]:
+    """On a terminal, a factory of per-scenario progress callbacks; None elsewhere."""
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+
+        def for_scenario(name: str) -> ProgressCallback:
+            task = progress.add_task(name, total=None, visible=False)
+
+            def update(done: int, planned: int) -> None:
+                visible = planned >= PROGRESS_FROM_RUNS
+                progress.update(task, completed=done, total=planned, visible=visible)
+
+            return update
+
+        yield for_scenario
+
+
+def _clock(run: RunRecord) -> str:
+    return run.time.strftime("%m-%d %H:%M")
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    joined = " / ".join(lines)
+    return joined if len(joined) <= 160 else joined[:157] + "..."
+
+
+def _some(ids: Sequence[str]) -> str:
+    more = f" (+{len(ids) - SHOWN_IDS * 2} more)" if len(ids) > SHOWN_IDS * 2 else ""
+    return ", ".join(ids[: SHOWN_IDS * 2]) + more

@@ -1,0 +1,291 @@
+"""Run one scenario against a pack: fake API, simulated clock, server loop, verdict."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import dateparser
+
+from generator.errors import UserError
+from generator.pack import Pack
+from generator.simulate.checks import incident_problems
+from generator.simulate.events import SimEvent, index_events
+from generator.simulate.fake_api import ApiShape, Credential, FakeApi
+from generator.simulate.instance import default_params, load_integration, param_names
+from generator.simulate.scenarios import PackTraits, Scenario, query_of
+from generator.simulate.server_loop import (
+    RunRecord,
+    ServerLoop,
+    client_timeouts,
+    simulated_clock,
+)
+
+DRAIN_EMPTY_RUNS = 3
+MAX_ERRORS = 50
+SIM_USERNAME = "sim-analyst"
+SIM_QUERY = "status=New"
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class ScenarioResult:
+    """A scenario's verdict and its run history."""
+
+    scenario: str
+    description: str
+    events: int = 0
+    incidents: int = 0
+    missed: int = 0
+    duplicates: int = 0
+    cycles: int = 0
+    max_latency_minutes: float | None = None
+    max_last_run_bytes: int = 0
+    errors: list[str] = field(default_factory=list)
+    skipped_reason: str | None = None
+    invalid: int = 0
+    missed_ids: list[str] = field(default_factory=list)
+    duplicate_ids: list[str] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Skipped, or nothing missed, duplicated or invalid."""
+        return self.skipped_reason is not None or not (
+            self.missed or self.duplicates or self.invalid
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The report entry for ``--json``."""
+        return {
+            "scenario": self.scenario,
+            "events": self.events,
+            "incidents": self.incidents,
+            "missed": self.missed,
+            "duplicates": self.duplicates,
+            "cycles": self.cycles,
+            "max_latency_minutes": self.max_latency_minutes,
+            "max_last_run_bytes": self.max_last_run_bytes,
+            "errors": self.errors,
+            "skipped_reason": self.skipped_reason,
+        }
+
+
+def traits_for(pack: Pack, params: dict[str, Any], start: datetime) -> PackTraits:
+    """The facts about a pack and its instance parameters that shape the scenarios."""
+    answers = pack.answers
+    style = str(answers.get("query_style", ""))
+    return PackTraits(
+        query_style=style,
+        time_format=str(answers.get("time_format", "iso8601")),
+        use_lookback=bool(answers.get("use_lookback")) and style == "time_range",
+        query=query_of(params),
+        max_fetch=_positive_int(params.get("max_fetch"), "max_fetch"),
+        look_back=_positive_int(params.get("look_back") or 0, "look_back", low=0),
+        first_fetch=first_fetch_time(str(params.get("first_fetch") or "3 days"), start),
+    )
+
+
+def first_fetch_time(text: str, now: datetime) -> datetime:
+    """Where the first fetch starts: ``text`` ("3 days", an ISO time) read at ``now``."""
+    parsed = dateparser.parse(
+        text,
+        settings={
+            "RELATIVE_BASE": now.astimezone(UTC).replace(tzinfo=None),
+            "TIMEZONE": "UTC",
+            "TO_TIMEZONE": "UTC",
+            "RETURN_AS_TIMEZONE_AWARE": True,
+        },
+    )
+    if parsed is None:
+        raise UserError(
+            f"first_fetch {text!r} is not a time; use e.g. '3 days' or an ISO 8601 time"
+        )
+    return parsed.astimezone(UTC)
+
+
+def instance_params(pack: Pack, scenario: Scenario) -> dict[str, Any]:
+    """The YAML defaults with the scenario's overrides.
+
+    An integration with a query parameter is simulated with the query ``status=New``
+    unless the scenario sets another.
+    """
+    params = default_params(pack)
+    if "query" in param_names(pack) and not params.get("query"):
+        params["query"] = SIM_QUERY
+    params.update(scenario.params)
+    return params
+
+
+def run_scenario(
+    pack: Pack,
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+) -> ScenarioResult:
+    """Simulate ``scenario`` against the pack's integration and judge what it fetched."""
+    params = instance_params(pack, scenario)
+    traits = traits_for(pack, params, scenario.start)
+    result = ScenarioResult(scenario=scenario.name, description=scenario.description)
+    reason = traits.skip_reason(scenario)
+    if reason:
+        result.skipped_reason = reason
+        return result
+    shape = ApiShape.from_answers(pack.answers)
+    events = index_events(scenario.events, shape.time_format, scenario.id_type)
+    secret = f"sim-{random.Random(f'{seed}:secret').getrandbits(64):016x}"
+    credential = Credential(username=SIM_USERNAME, secret=secret)
+    if "credentials" in params:
+        hidden = shape.auth_type != "basic"
+        params["credentials"] = {
+            "identifier": "" if hidden else SIM_USERNAME,
+            "password": secret,
+        }
+    interval = _positive_int(
+        params.get("incidentFetchInterval") or 1, "incidentFetchInterval"
+    )
+    try:
+        api = FakeApi(
+            shape,
+            events,
+            credential,
+            page_size=scenario.page_size,
+            utc_offset=scenario.utc_offset,
+            path_prefix=urlsplit(str(params.get("url") or "")).path,
+            query=query_of(params),
+        )
+    except ValueError as error:
+        raise UserError(f"cannot simulate {pack.root}: {error}") from error
+    step = timedelta(minutes=interval)
+    end = scenario.start + step * (scenario.cycles - 1)
+    query = query_of(params)
+    expected = _expected(events, end, traits.first_fetch, query is not None)
+    drain_cap = math.ceil(len(expected) / traits.max_fetch) + 10
+    planned = scenario.cycles + drain_cap
+    with api, simulated_clock(scenario.start) as clock, client_timeouts(api):
+        params["url"] = api.base_url
+        loop = ServerLoop(load_integration(pack.py_path), params)
+        empty_runs = 0
+        number = 0
+        while number < scenario.cycles or (
+            empty_runs < DRAIN_EMPTY_RUNS and number < planned
+        ):
+            now = scenario.start + step * number
+            number += 1
+            clock.move_to(now)
+            before = len(api.stats.injected)
+            api.begin_cycle(now, scenario.failures.get(number))
+            record = loop.run(now)
+            record.injected = api.stats.injected[before:]
+            empty_runs = empty_runs + 1 if record.ok and not record.incidents else 0
+            if progress:
+                progress(number, planned)
+    _judge(result, loop.runs, events, expected, secret, query is not None)
+    return result
+
+
+def _expected(
+    events: list[SimEvent], end: datetime, first_fetch: datetime, has_query: bool
+) -> dict[str, SimEvent]:
+    """Events the integration must fetch: well formed, served by ``end``, after first fetch."""
+    expected = {}
+    for event in events:
+        served = event.served_from() if has_query else event.visible_at
+        if (
+            event.well_formed
+            and served is not None
+            and served <= end
+            and event.time >= first_fetch
+        ):
+            expected[event.source_id] = event
+    return expected
+
+
+def _judge(
+    result: ScenarioResult,
+    runs: list[RunRecord],
+    events: list[SimEvent],
+    expected: dict[str, SimEvent],
+    secret: str,
+    has_query: bool,
+) -> None:
+    by_id = {event.source_id: event for event in events}
+    fetched_at: dict[str, datetime] = {}
+    errors: list[str] = []
+    for run in runs:
+        stamp = f"run {run.number} at {run.time.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        if run.error is not None:
+            cause = f" (injected {', '.join(run.injected)})" if run.injected else ""
+            errors.append(f"{stamp}{cause}: {_first_line(run.error)}")
+            if secret in run.error:
+                result.invalid += 1
+                errors.append(f"{stamp}: the credential appears in the error message")
+        for incident in run.incidents:
+            result.incidents += 1
+            source_id = _source_id(incident)
+            event = by_id.get(source_id)
+            for problem in incident_problems(incident, event):
+                result.invalid += 1
+                errors.append(f"{stamp}: incident {source_id or '?'}: {problem}")
+            if secret in str(incident):
+                result.invalid += 1
+                errors.append(f"{stamp}: incident {source_id}: holds the credential")
+            if (
+                event is None
+                or not event.well_formed
+                or (has_query and event.match_at is None)
+            ):
+                result.invalid += 1
+                errors.append(
+                    f"{stamp}: incident {source_id or '?'} matches no event the API "
+                    "should have served"
+                )
+            if source_id in fetched_at:
+                result.duplicates += 1
+                result.duplicate_ids.append(source_id)
+            else:
+                fetched_at[source_id] = run.time
+    latencies = [
+        (fetched_at[key] - (event.served_from() or event.visible_at)).total_seconds()
+        for key, event in expected.items()
+        if key in fetched_at
+    ]
+    result.events = len(events)
+    result.missed_ids = [key for key in expected if key not in fetched_at]
+    result.missed = len(result.missed_ids)
+    result.cycles = len(runs)
+    result.max_latency_minutes = round(max(latencies) / 60, 2) if latencies else None
+    result.max_last_run_bytes = max((run.last_run_bytes for run in runs), default=0)
+    if len(errors) > MAX_ERRORS:
+        errors = errors[:MAX_ERRORS] + [f"... and {len(errors) - MAX_ERRORS} more"]
+    result.errors = errors
+    result.runs = runs
+
+
+def _source_id(incident: Any) -> str:
+    if isinstance(incident, dict):
+        return str(incident.get("dbotMirrorId") or "")
+    return ""
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " / ".join(lines[:3])[:300] if lines else text
+
+
+def _positive_int(value: Any, name: str, low: int = 1) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise UserError(
+            f"parameter {name}={value!r} is not a whole number >= {low}"
+        ) from None
+    if number < low:
+        raise UserError(f"parameter {name}={value!r} must be {low} or more")
+    return number

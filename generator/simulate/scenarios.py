@@ -1,0 +1,544 @@
+"""Simulation scenarios: the built-in ones and scenario files (YAML or JSON).
+
+A scenario says how long the server fetches, which events the API holds and when each
+becomes visible or starts matching the query, which API requests fail, and which
+instance parameters differ from the integration's defaults. See docs/simulate.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import UserError
+from generator.simulate.events import (
+    INT_IDS,
+    MISSING_ID,
+    MISSING_TIME,
+    STRING_IDS,
+    EventSpec,
+)
+from generator.simulate.fake_api import DISCONNECT, TIMEOUT, failure_kind, parse_query
+from generator.simulate.timefmt import carries_offset
+
+DEFAULT_START = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
+REQUIRES_LOOKBACK = "lookback"
+REQUIRES_QUERY = "query_filter"
+REQUIRES_OFFSET_TIMES = "offset_times"
+KNOWN_REQUIREMENTS = (REQUIRES_LOOKBACK, REQUIRES_QUERY, REQUIRES_OFFSET_TIMES)
+
+
+@dataclass
+class Scenario:
+    """One simulation: a fetch schedule, the API's events and failures, parameter overrides."""
+
+    name: str
+    description: str
+    cycles: int
+    events: list[EventSpec]
+    params: dict[str, Any] = field(default_factory=dict)
+    page_size: int | None = None
+    utc_offset: timedelta | None = None
+    failures: dict[int, dict[int, str]] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+    id_type: str = INT_IDS
+    start: datetime = DEFAULT_START
+
+
+@dataclass(frozen=True)
+class PackTraits:
+    """What decides which scenarios apply to a pack and how big they are."""
+
+    query_style: str
+    time_format: str
+    use_lookback: bool
+    query: tuple[str, str] | None
+    max_fetch: int
+    look_back: int
+    first_fetch: datetime
+
+    def skip_reason(self, scenario: Scenario) -> str | None:
+        """Why ``scenario`` does not apply to this pack, or None when it does."""
+        for need in scenario.requires:
+            if need == REQUIRES_LOOKBACK and not self.use_lookback:
+                return "the integration has no look-back (use_lookback is off)"
+            if need == REQUIRES_QUERY and self.query is None:
+                return "the integration has no query filter of the form field=value"
+            if need == REQUIRES_OFFSET_TIMES and not carries_offset(self.time_format):
+                return f"time_format {self.time_format} carries no UTC offset"
+        if scenario.utc_offset and not carries_offset(self.time_format):
+            return f"time_format {self.time_format} carries no UTC offset"
+        return None
+
+
+# -- built-in scenarios -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Builder:
+    traits: PackTraits
+    rng: random.Random
+    scale: float
+    start: datetime
+
+    def count(self, full: int, least: int) -> int:
+        return max(least, int(round(full * self.scale)))
+
+    def rate_cycles(self) -> int:
+        return self.count(120, 20)
+
+    def steady_events(self, count: int, minutes: int) -> list[EventSpec]:
+        """``count`` events at random seconds over the first ``minutes`` of the run."""
+        span = minutes * 60
+        return [
+            EventSpec(time=self.start + timedelta(seconds=self.rng.randrange(span)))
+            for _ in range(count)
+        ]
+
+    def per_cycle(self) -> float:
+        """Events per minute a steady stream brings: about half the Fetch Limit, at most 5."""
+        return min(5.0, max(0.5, self.traits.max_fetch / 2))
+
+    def steady_count(self, cycles: int) -> int:
+        return max(10, int(cycles * self.per_cycle()))
+
+
+def _steady(b: _Builder) -> Scenario:
+    cycles = b.rate_cycles()
+    return Scenario(
+        name="steady",
+        description="a steady stream, the API capping pages below the Fetch Limit",
+        cycles=cycles,
+        events=b.steady_events(b.steady_count(cycles), cycles),
+        page_size=max(1, b.traits.max_fetch // 3),
+    )
+
+
+def _index_lag(b: _Builder) -> Scenario:
+    cycles = b.rate_cycles()
+    look_back = b.traits.look_back or 5
+    events = [
+        EventSpec(
+            time=spec.time,
+            lag=timedelta(seconds=b.rng.randint(0, look_back * 60)),
+        )
+        for spec in b.steady_events(b.steady_count(cycles), cycles - look_back)
+    ]
+    return Scenario(
+        name="index-lag",
+        description=f"events visible up to {look_back} minutes (the look-back) late",
+        cycles=cycles,
+        events=events,
+        params={"look_back": str(look_back)},
+        requires=(REQUIRES_LOOKBACK,),
+    )
+
+
+def _burst(b: _Builder) -> Scenario:
+    cycles = b.count(40, 20)
+    limit = b.traits.max_fetch
+    size = 3 * limit + 1 + b.rng.randrange(limit)
+    moment = b.start + timedelta(minutes=3, seconds=b.rng.randrange(60))
+    events = b.steady_events(b.steady_count(cycles) // 2, cycles)
+    events += [EventSpec(time=moment) for _ in range(size)]
+    return Scenario(
+        name="burst",
+        description=f"{size} events at one timestamp (more than 3x the Fetch Limit)",
+        cycles=cycles,
+        events=events,
+    )
+
+
+def _late_match(b: _Builder) -> Scenario:
+    cycles = b.rate_cycles()
+    look_back = b.traits.look_back or 5
+    events = []
+    for spec in b.steady_events(b.steady_count(cycles), cycles - look_back):
+        roll = b.rng.random()
+        if roll < 0.4:
+            delay: timedelta | None = timedelta(
+                seconds=b.rng.randint(1, look_back * 60)
+            )
+        elif roll < 0.5:
+            delay = None
+        else:
+            delay = timedelta(0)
+        events.append(EventSpec(time=spec.time, match_delay=delay))
+    return Scenario(
+        name="late-match",
+        description=f"events start matching the query up to {look_back} minutes after creation",
+        cycles=cycles,
+        events=events,
+        params={"look_back": str(look_back)},
+        requires=(REQUIRES_QUERY, REQUIRES_LOOKBACK),
+    )
+
+
+def _api_errors(b: _Builder) -> Scenario:
+    cycles = b.rate_cycles()
+    kinds = ("500", "502", "503", TIMEOUT, DISCONNECT)
+    failures: dict[int, dict[int, str]] = {}
+    for cycle in range(1, cycles + 1):
+        if b.rng.random() < 0.2:
+            request = 0 if b.rng.random() < 0.7 else 1
+            failures[cycle] = {request: b.rng.choice(kinds)}
+    return Scenario(
+        name="api-errors",
+        description=f"HTTP 5xx, timeouts and dropped connections on {len(failures)} runs",
+        cycles=cycles,
+        events=b.steady_events(b.steady_count(cycles), cycles),
+        page_size=max(1, b.traits.max_fetch // 2),
+        failures=failures,
+    )
+
+
+def _backlog(b: _Builder) -> Scenario:
+    cycles = b.count(60, 20)
+    size = b.count(10_000, 300)
+    span = min(
+        b.start - b.traits.first_fetch - timedelta(minutes=5), timedelta(hours=12)
+    )
+    seconds = max(60, int(span.total_seconds()))
+    events = [
+        EventSpec(time=b.start - timedelta(seconds=1 + b.rng.randrange(seconds)))
+        for _ in range(size)
+    ]
+    events += b.steady_events(b.steady_count(cycles), cycles)
+    return Scenario(
+        name="backlog",
+        description=f"{size} events waiting before the first fetch",
+        cycles=cycles,
+        events=events,
+    )
+
+
+def _malformed(b: _Builder) -> Scenario:
+    cycles = b.rate_cycles()
+    events = []
+    for spec in b.steady_events(b.steady_count(cycles), cycles):
+        roll = b.rng.random()
+        missing = MISSING_ID if roll < 0.06 else MISSING_TIME if roll < 0.12 else None
+        events.append(
+            EventSpec(time=spec.time, missing=missing, null=b.rng.random() < 0.5)
+        )
+    return Scenario(
+        name="malformed",
+        description="some events lack their ID or time (absent or null)",
+        cycles=cycles,
+        events=events,
+    )
+
+
+def _timezone(b: _Builder) -> Scenario:
+    cycles = b.rate_cycles()
+    hours, minutes = b.rng.choice(((5, 30), (-7, 0), (9, 0), (-3, -30), (14, 0)))
+    offset = timedelta(hours=hours, minutes=minutes)
+    return Scenario(
+        name="timezone",
+        description=f"the API writes times with UTC offset {_offset_text(offset)}",
+        cycles=cycles,
+        events=b.steady_events(b.steady_count(cycles), cycles),
+        utc_offset=offset,
+        requires=(REQUIRES_OFFSET_TIMES,),
+    )
+
+
+BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
+    "steady": _steady,
+    "index-lag": _index_lag,
+    "burst": _burst,
+    "late-match": _late_match,
+    "api-errors": _api_errors,
+    "backlog": _backlog,
+    "malformed": _malformed,
+    "timezone": _timezone,
+}
+
+
+def builtin(
+    name: str,
+    traits: PackTraits,
+    seed: int = 0,
+    scale: float = 1.0,
+    start: datetime = DEFAULT_START,
+) -> Scenario:
+    """Build the built-in scenario ``name`` for a pack (``scale`` < 1 makes it smaller)."""
+    if name not in BUILTINS:
+        raise UserError(
+            f"unknown scenario '{name}'; use one of {', '.join(BUILTINS)}, 'all', "
+            "or a .yml/.yaml/.json scenario file"
+        )
+    rng = random.Random(f"{seed}:{name}")
+    scenario = BUILTINS[name](_Builder(traits, rng, scale, start))
+    scenario.start = start
+    return scenario
+
+
+# -- scenario files -----------------------------------------------------------------------
+
+FILE_KEYS = {
+    "name",
+    "description",
+    "cycles",
+    "start",
+    "params",
+    "requires",
+    "api",
+    "events",
+}
+API_KEYS = {"page_size", "utc_offset", "id_type", "failures"}
+EVENT_KEYS = {"at", "count", "lag", "matches_after", "missing", "null", "fields"}
+RANDOM_KEYS = {"count", "from", "to", "max_lag", "max_match_delay", "malformed"}
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+
+class ScenarioFileError(UserError):
+    """A scenario file that cannot be read or does not follow the format."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"scenario file {path}: {problem}")
+
+
+def load_scenario_file(path: str | Path, seed: int = 0) -> Scenario:
+    """Read a YAML or JSON scenario file (format in docs/simulate.md)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ScenarioFileError(path, error.strerror or str(error)) from error
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ScenarioFileError(path, f"not valid {_kind(path)}: {problem}") from error
+    try:
+        return _scenario_from_data(data, path.stem, seed)
+    except (ValueError, TypeError) as error:
+        raise ScenarioFileError(path, str(error)) from error
+
+
+def _kind(path: Path) -> str:
+    return "JSON" if path.suffix == ".json" else "YAML"
+
+
+def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
+    if not isinstance(data, dict):
+        raise ValueError("the top level must be a mapping with cycles and events")
+    _only(data, FILE_KEYS, "top-level key")
+    cycles = _int(data.get("cycles"), "cycles", low=1, high=100_000)
+    start = _start(data.get("start"))
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValueError("params must be a mapping of parameter names to values")
+    requires = data.get("requires") or []
+    if isinstance(requires, str):
+        requires = [requires]
+    for need in requires:
+        if need not in KNOWN_REQUIREMENTS:
+            raise ValueError(
+                f"requires: unknown {need!r}; use {', '.join(KNOWN_REQUIREMENTS)}"
+            )
+    api = data.get("api") or {}
+    if not isinstance(api, dict):
+        raise ValueError("api must be a mapping")
+    _only(api, API_KEYS, "api key")
+    raw_events = data.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise ValueError("events must be a non-empty list")
+    rng = random.Random(f"{seed}:{default_name}")
+    events: list[EventSpec] = []
+    for number, item in enumerate(raw_events, start=1):
+        events.extend(_event_items(item, number, start, rng))
+    id_type = str(api.get("id_type", INT_IDS))
+    if id_type not in (INT_IDS, STRING_IDS):
+        raise ValueError(f"api.id_type must be {INT_IDS} or {STRING_IDS}")
+    page_size = api.get("page_size")
+    return Scenario(
+        name=str(data.get("name") or default_name),
+        description=str(data.get("description") or "scenario file"),
+        cycles=cycles,
+        events=events,
+        params={str(key): _param(value) for key, value in params.items()},
+        page_size=None if page_size is None else _int(page_size, "api.page_size", 1),
+        utc_offset=_utc_offset(api.get("utc_offset")),
+        failures=_failures(api.get("failures") or {}),
+        requires=tuple(requires),
+        id_type=id_type,
+        start=start,
+    )
+
+
+def _event_items(
+    item: Any, number: int, start: datetime, rng: random.Random
+) -> list[EventSpec]:
+    where = f"events[{number}]"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where} must be a mapping")
+    if "random" in item:
+        return _random_events(item, where, start, rng)
+    _only(item, EVENT_KEYS, f"{where} key")
+    if "at" not in item:
+        raise ValueError(f"{where} needs 'at' (minutes from the first fetch)")
+    at = start + timedelta(minutes=_number(item["at"], f"{where}.at"))
+    count = _int(item.get("count", 1), f"{where}.count", low=1, high=1_000_000)
+    lag = timedelta(minutes=_number(item.get("lag", 0), f"{where}.lag", low=0))
+    delay = _match_delay(item.get("matches_after", 0), f"{where}.matches_after")
+    missing = item.get("missing")
+    if missing not in (None, MISSING_ID, MISSING_TIME):
+        raise ValueError(f"{where}.missing must be {MISSING_ID} or {MISSING_TIME}")
+    fields = item.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise ValueError(f"{where}.fields must be a mapping")
+    spec = EventSpec(
+        time=at,
+        lag=lag,
+        match_delay=delay,
+        missing=missing,
+        null=bool(item.get("null", False)),
+        fields=fields,
+    )
+    return [spec] * count
+
+
+def _random_events(
+    item: dict[str, Any], where: str, start: datetime, rng: random.Random
+) -> list[EventSpec]:
+    if set(item) != {"random"} or not isinstance(item["random"], dict):
+        raise ValueError(f"{where}: 'random' must be the only key, holding a mapping")
+    spec = item["random"]
+    _only(spec, RANDOM_KEYS, f"{where}.random key")
+    count = _int(spec.get("count"), f"{where}.random.count", low=1, high=1_000_000)
+    low = _number(spec.get("from", 0), f"{where}.random.from")
+    high = _number(spec.get("to", 60), f"{where}.random.to")
+    if high <= low:
+        raise ValueError(f"{where}.random: 'to' must be after 'from'")
+    max_lag = _number(spec.get("max_lag", 0), f"{where}.random.max_lag", low=0)
+    max_delay = _number(
+        spec.get("max_match_delay", 0), f"{where}.random.max_match_delay", low=0
+    )
+    malformed = _number(spec.get("malformed", 0), f"{where}.random.malformed", low=0)
+    if malformed > 1:
+        raise ValueError(f"{where}.random.malformed is a share from 0 to 1")
+    seconds = int((high - low) * 60)
+    events = []
+    for _ in range(count):
+        roll = rng.random()
+        events.append(
+            EventSpec(
+                time=start + timedelta(minutes=low, seconds=rng.randrange(seconds)),
+                lag=timedelta(seconds=rng.randint(0, int(max_lag * 60))),
+                match_delay=timedelta(seconds=rng.randint(0, int(max_delay * 60))),
+                missing=(
+                    None
+                    if roll >= malformed
+                    else MISSING_ID if roll < malformed / 2 else MISSING_TIME
+                ),
+                null=rng.random() < 0.5,
+            )
+        )
+    return events
+
+
+def _only(data: Mapping[str, Any], allowed: set[str], what: str) -> None:
+    unknown = sorted(set(map(str, data)) - allowed)
+    if unknown:
+        raise ValueError(
+            f"unknown {what} {unknown[0]!r}; use {', '.join(sorted(allowed))}"
+        )
+
+
+def _number(value: Any, what: str, low: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} must be a number of minutes, got {value!r}")
+    if not math.isfinite(value) or (low is not None and value < low):
+        raise ValueError(f"{what} must be a number of minutes >= {low}, got {value!r}")
+    return float(value)
+
+
+def _int(value: Any, what: str, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        limit = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{what} must be {limit}, got {value}")
+    return value
+
+
+def _match_delay(value: Any, what: str) -> timedelta | None:
+    if value == "never":
+        return None
+    return timedelta(minutes=_number(value, what, low=0))
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, bool | dict):
+        return value
+    return str(value)
+
+
+def _start(value: Any) -> datetime:
+    if value is None:
+        return DEFAULT_START
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(
+                f"start must be an ISO 8601 time such as 2024-03-10T12:00:00Z, got {value!r}"
+            ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _utc_offset(value: Any) -> timedelta | None:
+    if value is None:
+        return None
+    match = _OFFSET.match(str(value).strip())
+    if not match:
+        raise ValueError(
+            f"api.utc_offset must look like +05:30 or -07:00, got {value!r}"
+        )
+    sign = -1 if match.group(1) == "-" else 1
+    offset = sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+    if abs(offset) >= timedelta(hours=24):
+        raise ValueError("api.utc_offset must be less than 24 hours")
+    return offset or None
+
+
+def _failures(value: Any) -> dict[int, dict[int, str]]:
+    if not isinstance(value, dict):
+        raise ValueError("api.failures must map run numbers to a failure or a list")
+    failures: dict[int, dict[int, str]] = {}
+    for run, kinds in value.items():
+        number = int(run) if str(run).isdigit() else 0
+        if number < 1:
+            raise ValueError(f"api.failures: run number must be 1 or more, got {run!r}")
+        sequence = kinds if isinstance(kinds, list) else [kinds]
+        armed = {}
+        for request, kind in enumerate(sequence):
+            if kind in (None, "ok"):
+                continue
+            armed[request] = failure_kind(kind)
+        failures[number] = armed
+    return failures
+
+
+def _offset_text(offset: timedelta) -> str:
+    return datetime(2000, 1, 1, tzinfo=timezone(offset)).strftime("%z")
+
+
+def query_of(params: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The instance's query as ``(field, value)`` when it has that form."""
+    return parse_query(str(params.get("query") or ""))
