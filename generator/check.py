@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,14 +106,18 @@ def run_checks(pack: Pack) -> list[CheckResult]:
         ("image is a 120x50 PNG", check_image),
         ("unit tests (stand-in runtime)", check_unit_tests),
     ]
-    results = []
-    for name, check in checks:
-        started = time.monotonic()
-        result = check(pack)
-        result.name = name
-        result.seconds = time.monotonic() - started
-        results.append(result)
-    return results
+    # black and the unit tests are subprocesses: run the checks side by side.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(_timed, name, check, pack) for name, check in checks]
+        return [future.result() for future in futures]
+
+
+def _timed(name: str, check: Callable[[Pack], CheckResult], pack: Pack) -> CheckResult:
+    started = time.monotonic()
+    result = check(pack)
+    result.name = name
+    result.seconds = time.monotonic() - started
+    return result
 
 
 def pack_files(pack: Pack, *suffixes: str) -> list[Path]:
@@ -426,7 +431,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def check_image(pack: Pack) -> CheckResult:
     """The integration image is a PNG of 120x50 pixels, at most 10 KB."""
-    path = pack.integration_dir / f"{pack.integration_id}_image.png"
+    path = pack.image_path
     rel = _relative(pack, path)
     if not path.is_file():
         return _result([f"{rel} is missing"], "")

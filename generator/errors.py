@@ -37,37 +37,43 @@ class ConflictError(CheckFailedError):
     """An update left merge conflicts; the message names every conflicted file."""
 
 
-_ANSWER_MESSAGES = (
-    re.compile(
-        r"^Validation error for question '(?P<key>[^']+)': (?P<reason>.+)$", re.S
+# Copier's messages for an answer given with --data that fails its question, and
+# how each reads once the question is named.
+_ANSWER_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^Validation error for question '(?P<key>[^']+)': (?P<why>.+)$", re.S
+        ),
+        "{why}",
     ),
-    re.compile(r"^Invalid choice for '(?P<key>[^']+)': (?P<reason>.+)$", re.S),
-    re.compile(r'^Question "(?P<key>[^"]+)" is (?P<reason>required)$'),
-    re.compile(
-        r'^Invalid answer "(?P<value>.*)" of type .* to question "(?P<key>[^"]+)" '
-        r'of type "(?P<reason>[^"]+)"$',
-        re.S,
+    (re.compile(r"^Invalid choice for '(?P<key>[^']+)': (?P<why>.+)$", re.S), "{why}"),
+    (
+        re.compile(r'^Question "(?P<key>[^"]+)" is required$'),
+        "a value is required (give it with --data or --data-file)",
+    ),
+    (
+        re.compile(
+            r'^Invalid answer .* to question "(?P<key>[^"]+)" of type "(?P<why>[^"]+)"$',
+            re.S,
+        ),
+        "expected a value of type {why}",
     ),
 )
 
 
 def answer_error(error: Exception) -> UserError | None:
-    """Turn Copier's answer-validation message into an ``InvalidAnswerError``.
+    """Turn Copier's message about a bad answer into an ``InvalidAnswerError``.
 
-    Copier raises a plain ``ValueError`` (or ``TypeError``) naming the question when a
-    value given non-interactively fails its validator, its choices or its type.
-    Returns ``None`` when the message is not one of those.
+    Copier raises a plain ``ValueError`` (or one of its own errors) naming the
+    question when a value given non-interactively fails its validator, its choices
+    or its type. Returns ``None`` for any other message.
     """
     text = str(error).strip()
-    for pattern in _ANSWER_MESSAGES:
+    for pattern, reason in _ANSWER_MESSAGES:
         match = pattern.match(text)
         if match:
-            reason = " ".join(match.group("reason").split())
-            if pattern is _ANSWER_MESSAGES[2]:
-                reason = "a value is required (give it with --data or --data-file)"
-            elif pattern is _ANSWER_MESSAGES[3]:
-                reason = f"expected a value of type {reason}"
-            return InvalidAnswerError(match.group("key"), reason)
+            why = " ".join((match.groupdict().get("why") or "").split())
+            return InvalidAnswerError(match.group("key"), reason.format(why=why))
     return None
 
 
@@ -94,6 +100,9 @@ def copier_errors() -> Iterator[list[str]]:
         except (CopierError, ValueError) as error:
             raise answer_error(error) or UserError(one_line(error)) from error
         except subprocess.CalledProcessError as error:
-            detail = one_line(error.stderr or "") if error.stderr else one_line(error)
+            stderr = error.stderr
+            if isinstance(stderr, bytes):
+                stderr = stderr.decode(errors="replace")
+            detail = " ".join((stderr or "").split()) or one_line(error)
             raise UserError(f"git failed: {detail}") from error
     notes.extend(one_line(warning.message) for warning in caught)

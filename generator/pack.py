@@ -45,6 +45,11 @@ class Pack:
         """The integration's unit-test file."""
         return self.integration_dir / f"{self.integration_id}_test.py"
 
+    @property
+    def image_path(self) -> Path:
+        """The integration's logo (PNG, 120x50)."""
+        return self.integration_dir / f"{self.integration_id}_image.png"
+
     def load_yml(self) -> dict[str, Any]:
         """Parse the integration YAML, with a clear error when it is not valid."""
         try:

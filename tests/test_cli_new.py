@@ -11,6 +11,7 @@ import yaml
 
 from generator import new as new_module
 from generator.cli import main
+from generator.errors import answer_error
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The working tree's template (Copier would otherwise take the latest release tag).
@@ -254,6 +255,35 @@ def test_relative_template_is_recorded_absolute(
     status, _, err = run_new(capsys, str(dest), "--template", "..", "--defaults", *HEAD)
     assert status == 0, err
     assert answers_of(dest)["_src_path"] == str(REPO_ROOT)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "Validation error for question 'base_url': Use an http:// or\n  https:// URL.",
+            "invalid answer for 'base_url': Use an http:// or https:// URL.",
+        ),
+        (
+            'Question "pack_name" is required',
+            "invalid answer for 'pack_name': a value is required "
+            "(give it with --data or --data-file)",
+        ),
+        (
+            'Invalid answer "None" of type "<class \'NoneType\'>" to question '
+            '"fetch_limit_default" of type "int"',
+            "invalid answer for 'fetch_limit_default': expected a value of type int",
+        ),
+    ],
+)
+def test_copier_answer_messages_become_one_line(message: str, expected: str) -> None:
+    error = answer_error(ValueError(message))
+    assert error is not None and error.message == expected
+    assert error.exit_code == 2
+
+
+def test_other_copier_messages_are_not_answer_errors() -> None:
+    assert answer_error(ValueError("Local template must be a directory.")) is None
 
 
 def test_resolve_template_keeps_urls() -> None:

@@ -56,16 +56,22 @@ def load_integration(py_path: Path) -> ModuleType:
     return module
 
 
-def default_params(pack: Pack) -> dict[str, Any]:
+def configuration(pack: Pack) -> list[dict[str, Any]]:
+    """The integration YAML's ``configuration`` entries (the instance parameters)."""
+    entries = pack.load_yml().get("configuration") or []
+    return [item for item in entries if isinstance(item, dict) and item.get("name")]
+
+
+def default_params(
+    pack: Pack, entries: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The instance parameters a new instance starts with, from the YAML defaults.
 
     Booleans become ``True``/``False`` and credentials a ``{identifier, password}``
     mapping, as the server passes them; other values stay strings. ``isFetch`` is on.
     """
     params: dict[str, Any] = {}
-    for item in pack.load_yml().get("configuration") or []:
-        if not isinstance(item, dict) or not item.get("name"):
-            continue
+    for item in configuration(pack) if entries is None else entries:
         name = str(item["name"])
         default = item.get("defaultvalue")
         if item.get("type") == BOOLEAN_TYPE:
@@ -76,15 +82,6 @@ def default_params(pack: Pack) -> dict[str, Any]:
             params[name] = str(default)
     params["isFetch"] = True
     return params
-
-
-def param_names(pack: Pack) -> set[str]:
-    """The names of the integration's instance parameters."""
-    return {
-        str(item.get("name"))
-        for item in pack.load_yml().get("configuration") or []
-        if isinstance(item, dict)
-    }
 
 
 @dataclass

@@ -17,7 +17,11 @@ from generator.pack import Pack
 from generator.simulate.checks import incident_problems
 from generator.simulate.events import SimEvent, index_events
 from generator.simulate.fake_api import ApiShape, Credential, FakeApi
-from generator.simulate.instance import default_params, load_integration, param_names
+from generator.simulate.instance import (
+    configuration,
+    default_params,
+    load_integration,
+)
 from generator.simulate.scenarios import PackTraits, Scenario, query_of
 from generator.simulate.server_loop import (
     RunRecord,
@@ -115,8 +119,9 @@ def instance_params(pack: Pack, scenario: Scenario) -> dict[str, Any]:
     An integration with a query parameter is simulated with the query ``status=New``
     unless the scenario sets another.
     """
-    params = default_params(pack)
-    if "query" in param_names(pack) and not params.get("query"):
+    entries = configuration(pack)
+    params = default_params(pack, entries)
+    if any(item["name"] == "query" for item in entries) and not params.get("query"):
         params["query"] = SIM_QUERY
     params.update(scenario.params)
     return params

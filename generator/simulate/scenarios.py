@@ -96,9 +96,9 @@ class _Builder:
     def rate_cycles(self) -> int:
         return self.count(120, 20)
 
-    def steady_events(self, count: int, minutes: int) -> list[EventSpec]:
-        """``count`` events at random seconds over the first ``minutes`` of the run."""
-        span = minutes * 60
+    def steady_events(self, count: int, runs: int) -> list[EventSpec]:
+        """``count`` events at random seconds up to the last of ``runs`` fetch runs."""
+        span = max(1, (runs - 1) * 60 + 1)
         return [
             EventSpec(time=self.start + timedelta(seconds=self.rng.randrange(span)))
             for _ in range(count)
@@ -124,19 +124,19 @@ def _steady(b: _Builder) -> Scenario:
 
 
 def _index_lag(b: _Builder) -> Scenario:
-    cycles = b.rate_cycles()
+    span = b.rate_cycles()
     look_back = b.traits.look_back or 5
     events = [
         EventSpec(
             time=spec.time,
             lag=timedelta(seconds=b.rng.randint(0, look_back * 60)),
         )
-        for spec in b.steady_events(b.steady_count(cycles), cycles - look_back)
+        for spec in b.steady_events(b.steady_count(span), span)
     ]
     return Scenario(
         name="index-lag",
         description=f"events visible up to {look_back} minutes (the look-back) late",
-        cycles=cycles,
+        cycles=span + look_back,
         events=events,
         params={"look_back": str(look_back)},
         requires=(REQUIRES_LOOKBACK,),
@@ -159,10 +159,10 @@ def _burst(b: _Builder) -> Scenario:
 
 
 def _late_match(b: _Builder) -> Scenario:
-    cycles = b.rate_cycles()
+    span = b.rate_cycles()
     look_back = b.traits.look_back or 5
     events = []
-    for spec in b.steady_events(b.steady_count(cycles), cycles - look_back):
+    for spec in b.steady_events(b.steady_count(span), span):
         roll = b.rng.random()
         if roll < 0.4:
             delay: timedelta | None = timedelta(
@@ -176,7 +176,7 @@ def _late_match(b: _Builder) -> Scenario:
     return Scenario(
         name="late-match",
         description=f"events start matching the query up to {look_back} minutes after creation",
-        cycles=cycles,
+        cycles=span + look_back,
         events=events,
         params={"look_back": str(look_back)},
         requires=(REQUIRES_QUERY, REQUIRES_LOOKBACK),
@@ -203,7 +203,7 @@ def _api_errors(b: _Builder) -> Scenario:
 
 def _backlog(b: _Builder) -> Scenario:
     cycles = b.count(60, 20)
-    size = b.count(10_000, 300)
+    size = b.count(10_000, 5 * b.traits.max_fetch + 20)
     span = min(
         b.start - b.traits.first_fetch - timedelta(minutes=5), timedelta(hours=12)
     )

@@ -1,0 +1,206 @@
+"""``xsoar-fetch fetch``: one real fetch-incidents run against the API, like debug mode.
+
+It runs the integration on the stand-in runtime with the YAML defaults plus ``--param``
+values, prints the incidents and the next lastRun, and saves that lastRun to the
+``--last-run`` file only with ``--save-last-run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from generator.errors import UserError
+from generator.pack import load_pack
+from generator.simulate.instance import (
+    BOOLEAN_TYPE,
+    CREDENTIALS_TYPE,
+    configuration,
+    default_params,
+    load_integration,
+    run_fetch,
+)
+
+CREDENTIAL_PARTS = ("identifier", "password")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``fetch`` sub-command."""
+    parser = subparsers.add_parser(
+        "fetch",
+        help="run one real fetch-incidents against the API and print the incidents",
+        description=(
+            "Run fetch-incidents once against the real API given in the parameters, print "
+            "the incidents and the next lastRun. State is saved only with --save-last-run."
+        ),
+    )
+    parser.add_argument(
+        "path", metavar="INTEGRATION_DIR", help="the integration (or pack) folder"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=(
+            "an instance parameter (repeatable), e.g. url=https://api.example.com, "
+            "credentials=TOKEN (or credentials.identifier=USER), max_fetch=10"
+        ),
+    )
+    parser.add_argument(
+        "--last-run",
+        metavar="FILE",
+        help="JSON file holding the lastRun to start from (missing: a first run)",
+    )
+    parser.add_argument(
+        "--save-last-run",
+        action="store_true",
+        help="write the next lastRun to the --last-run file after a successful run",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fetch once; 1 when the run failed (nothing saved)."""
+    if args.save_last_run and not args.last_run:
+        raise UserError("--save-last-run needs --last-run FILE (where to save it)")
+    if args.save_last_run and not Path(args.last_run).expanduser().parent.is_dir():
+        raise UserError(f"--last-run {args.last_run}: its folder does not exist")
+    pack = load_pack(args.path)
+    if not pack.py_path.is_file():
+        raise UserError(f"{pack.py_path} not found: the pack has no integration code")
+    entries = configuration(pack)
+    params = default_params(pack, entries)
+    apply_params(params, entries, args.param)
+    state_file = Path(args.last_run) if args.last_run else None
+    last_run = read_last_run(state_file) if state_file else None
+    outcome = run_fetch(load_integration(pack.py_path), params, last_run)
+    console = Console()
+    if not outcome.ok:
+        if args.json:
+            print(json.dumps({"error": outcome.error, "logs": outcome.logs}, indent=2))
+        Console(stderr=True).print(
+            f"fetch-incidents failed; nothing saved:\n{outcome.error}",
+            markup=False,
+            highlight=False,
+        )
+        return 1
+    next_run = outcome.last_run if outcome.last_run is not None else last_run
+    saved = False
+    if args.save_last_run and state_file and outcome.last_run is not None:
+        write_json_atomically(state_file, outcome.last_run)
+        saved = True
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "incidents": outcome.incidents,
+                    "last_run": next_run,
+                    "last_run_saved": saved,
+                    "logs": outcome.logs,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    console.print(_incident_table(outcome.incidents))
+    console.print("Next lastRun:", style="bold")
+    console.print_json(json.dumps(next_run if next_run is not None else {}))
+    if saved:
+        console.print(f"saved to {state_file}")
+    elif outcome.last_run is None:
+        console.print("the run saved no lastRun (unchanged)")
+    else:
+        console.print("not saved (use --last-run FILE --save-last-run to keep it)")
+    return 0
+
+
+def apply_params(
+    params: dict[str, Any], entries: list[dict[str, Any]], pairs: list[str]
+) -> None:
+    """Set ``KEY=VALUE`` pairs on ``params``, checked against the YAML's parameters."""
+    types = {str(item["name"]): item.get("type") for item in entries}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"--param {pair!r}: use KEY=VALUE, e.g. max_fetch=10")
+        name, _, part = key.partition(".")
+        if name not in types:
+            raise UserError(
+                f"--param {key}: unknown parameter; the integration has "
+                f"{', '.join(sorted(types))}"
+            )
+        kind = types[name]
+        if kind == CREDENTIALS_TYPE:
+            part = part or "password"
+            if part not in CREDENTIAL_PARTS:
+                raise UserError(
+                    f"--param {key}: use {name}=SECRET, {name}.password=SECRET or "
+                    f"{name}.identifier=USER"
+                )
+            credentials = dict(params.get(name) or {})
+            credentials[part] = value
+            params[name] = credentials
+        elif part:
+            raise UserError(f"--param {key}: {name} has no parts; use {name}=VALUE")
+        elif kind == BOOLEAN_TYPE:
+            if value.lower() not in ("true", "false"):
+                raise UserError(f"--param {key}: use true or false, got {value!r}")
+            params[name] = value.lower() == "true"
+        else:
+            params[name] = value
+
+
+def read_last_run(path: Path) -> dict[str, Any] | None:
+    """The lastRun saved in ``path``; None when the file does not exist yet."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UserError(
+            f"--last-run {path}: not a readable JSON file ({error})"
+        ) from error
+    if not isinstance(data, dict):
+        raise UserError(f"--last-run {path}: must hold a JSON object, like lastRun")
+    return data
+
+
+def write_json_atomically(path: Path, value: Any) -> None:
+    """Write ``value`` as JSON to ``path`` so a reader never sees half a file."""
+    path = path.expanduser()
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent or ".", prefix=f".{path.name}."
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(value, stream, indent=2)
+            stream.write("\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _incident_table(incidents: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"{len(incidents)} incident(s)", title_justify="left")
+    for name in ("name", "occurred", "dbotMirrorId", "severity"):
+        table.add_column(name)
+    for incident in incidents:
+        table.add_row(
+            *(
+                str(incident.get(key, ""))
+                for key in ("name", "occurred", "dbotMirrorId")
+            ),
+            str(incident.get("severity", "")),
+        )
+    return table

@@ -1,0 +1,173 @@
+"""``xsoar-fetch fetch``: one real fetch against an HTTP API, state saved only when asked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from answer_sets import ANSWER_SETS, integration_dir, render_pack
+
+from generator.cli import main
+from generator.pack import Pack, load_pack
+from generator.simulate.events import EventSpec, index_events
+from generator.simulate.fake_api import ApiShape, Credential, FakeApi
+
+SECRET = "fetch-test-secret"
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Pack:
+    root = tmp_path_factory.mktemp("fetch") / "pack"
+    return load_pack(render_pack(ANSWER_SETS["defaults"], root))
+
+
+@pytest.fixture
+def api(pack: Pack) -> Iterator[FakeApi]:
+    """A live API holding five events from the last hour."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=50 - 10 * n)) for n in range(5)]
+    events = index_events(specs, "iso8601")
+    shape = ApiShape.from_answers(pack.answers)
+    with FakeApi(shape, events, Credential("", SECRET)) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        yield server
+
+
+def fetch(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(["fetch", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def base_args(pack: Pack, api: FakeApi, *extra: str) -> list[str]:
+    return [
+        str(integration_dir(pack.root)),
+        "--param",
+        f"url={api.base_url}",
+        "--param",
+        f"credentials={SECRET}",
+        *extra,
+    ]
+
+
+def test_prints_incidents_and_next_last_run(
+    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi
+) -> None:
+    """
+    Given a live API with five events and a Fetch Limit of 3
+    When fetch runs with --json
+    Then it prints three incidents and the next lastRun, and saves nothing
+    """
+    status, out, _ = fetch(
+        capsys, *base_args(pack, api, "--param", "max_fetch=3", "--json")
+    )
+    result = json.loads(out)
+    assert status == 0
+    assert [incident["dbotMirrorId"] for incident in result["incidents"]] == [
+        "1001",
+        "1002",
+        "1003",
+    ]
+    assert result["last_run"] and result["last_run_saved"] is False
+    assert api.stats.requests >= 1
+
+
+def test_last_run_saved_only_when_asked(
+    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi, tmp_path: Path
+) -> None:
+    """
+    Given a lastRun file path
+    When fetch runs without, then with --save-last-run, then again from the saved state
+    Then the file appears only after the second run and the third run fetches the rest
+    """
+    state = tmp_path / "last_run.json"
+    args = base_args(pack, api, "--param", "max_fetch=3", "--last-run", str(state))
+    assert fetch(capsys, *args)[0] == 0
+    assert not state.exists()
+    status, out, _ = fetch(capsys, *args, "--save-last-run")
+    assert status == 0 and "saved to" in out
+    saved = json.loads(state.read_text("utf-8"))
+    assert saved
+    status, out, _ = fetch(capsys, *args, "--save-last-run", "--json")
+    result = json.loads(out)
+    assert [incident["dbotMirrorId"] for incident in result["incidents"]] == [
+        "1004",
+        "1005",
+    ]
+    assert json.loads(state.read_text("utf-8")) == result["last_run"] != saved
+
+
+def test_failed_run_saves_nothing(
+    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi, tmp_path: Path
+) -> None:
+    """
+    Given a wrong credential and a saved lastRun file
+    When fetch runs with --save-last-run
+    Then it exits 1 naming the 401, and the file is unchanged
+    """
+    state = tmp_path / "last_run.json"
+    state.write_text('{"last_fetch": "2024-01-01T00:00:00Z", "last_ids": []}', "utf-8")
+    before = state.read_text("utf-8")
+    args = [
+        str(pack.root),
+        "--param",
+        f"url={api.base_url}",
+        "--param",
+        "credentials=wrong",
+        "--last-run",
+        str(state),
+        "--save-last-run",
+    ]
+    status, _, err = fetch(capsys, *args)
+    assert status == 1
+    assert "401" in err and "wrong" not in err.replace("credentials=wrong", "")
+    assert state.read_text("utf-8") == before
+    assert api.stats.unauthorized == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--param", "colour=blue"], "unknown parameter"),
+        (["--param", "max_fetch"], "use KEY=VALUE"),
+        (["--param", "insecure=maybe"], "use true or false"),
+        (["--param", "credentials.token=x"], "credentials.identifier"),
+        (["--save-last-run"], "needs --last-run"),
+    ],
+)
+def test_bad_input_is_one_line_error(
+    capsys: pytest.CaptureFixture[str],
+    pack: Pack,
+    api: FakeApi,
+    extra: list[str],
+    fragment: str,
+) -> None:
+    """
+    Given a bad --param or option
+    When fetch runs
+    Then it exits 2 with one line naming the problem, before any request
+    """
+    status, out, err = fetch(capsys, *base_args(pack, api, *extra))
+    lines = err.strip().splitlines()
+    assert status == 2 and out == ""
+    assert len(lines) == 1 and lines[0].startswith("xsoar-fetch fetch: error: ")
+    assert fragment in lines[0]
+    assert api.stats.requests == 0
+
+
+def test_unreadable_last_run_file_is_one_line_error(
+    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi, tmp_path: Path
+) -> None:
+    """
+    Given a --last-run file that is not a JSON object
+    When fetch runs
+    Then it exits 2 with one line and sends no request
+    """
+    state = tmp_path / "state.json"
+    state.write_text("[1, 2]", "utf-8")
+    status, _, err = fetch(capsys, *base_args(pack, api, "--last-run", str(state)))
+    assert status == 2 and "JSON object" in err and len(err.strip().splitlines()) == 1
+    assert api.stats.requests == 0
