@@ -110,7 +110,9 @@ _NOISE = (
     "HTTPSConnectionPool",
     "Failed to get related text file",
 )
-_PROBLEM = re.compile(r"\[[A-Z]{2}\d{3}\]|\berror\b|\bfail|E\d{4}", re.IGNORECASE)
+_CODE = re.compile(r"\[[A-Z]{2}\d{3}\]|\b[A-Z]\d{4}\b")
+_EXCEPTION = re.compile(r"^[A-Za-z_.]*(?:Error|Exception): ")
+_PROBLEM = re.compile(r"\berror\b|\bfail", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -453,11 +455,28 @@ def _step(name: str, command: list[str], cwd: Path, environ: dict[str, str]) -> 
 
 
 def problem_lines(output: str, limit: int = 20) -> list[str]:
-    """The lines of a failed step's output that say what went wrong."""
-    lines = [
-        line.strip()
-        for line in output.splitlines()
-        if line.strip() and not any(noise in line for noise in _NOISE)
-    ]
-    problems = [line for line in lines if _PROBLEM.search(line)]
-    return (problems or lines[-5:])[:limit]
+    """The lines of a failed step's output that say what went wrong.
+
+    Validation codes (``[IN145] ...``) first, else the exception lines of a
+    traceback, else lines mentioning an error or failure, else the last lines.
+    Traceback frames and known offline noise are left out.
+    """
+    lines: list[str] = []
+    in_frame = False
+    for raw in output.splitlines():
+        line = raw.strip()
+        if in_frame:  # the source line under 'File "...", line N'
+            in_frame = False
+            continue
+        if line.startswith('File "'):
+            in_frame = True
+            continue
+        if not line or set(line) <= set("^~ ") or any(n in line for n in _NOISE):
+            continue
+        if line not in lines:
+            lines.append(line)
+    for pattern in (_CODE, _EXCEPTION, _PROBLEM):
+        found = [line for line in lines if pattern.search(line)]
+        if found:
+            return found[:limit]
+    return lines[-5:]

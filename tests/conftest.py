@@ -31,7 +31,9 @@ class RenderedPacks:
 
     def answers(self, name: str) -> dict:
         """Every answer Copier recorded for the named set (defaults included)."""
-        return yaml.safe_load((self.pack(name) / ".copier-answers.yml").read_text("utf-8"))
+        return yaml.safe_load(
+            (self.pack(name) / ".copier-answers.yml").read_text("utf-8")
+        )
 
 
 @pytest.fixture(scope="session")

@@ -262,6 +262,31 @@ def test_problem_lines_keep_error_codes_and_drop_noise() -> None:
     assert problem_lines("a\nb\n") == ["a", "b"]
 
 
+def test_problem_lines_of_a_traceback_are_its_exceptions() -> None:
+    output = textwrap.dedent("""\
+        Traceback (most recent call last):
+          File "/sdk/pack.py", line 758, in dump
+            logger.exception(f"Failed dumping pack {self.name}")
+            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        ValueError: Tag "<Alerts>" is not a color
+
+        During handling of the above exception, another exception occurred:
+
+        Traceback (most recent call last):
+          File "/sdk/_logger.py", line 2099, in exception
+            __self._log("ERROR", False, options, __message, args, kwargs)
+        ValueError: Tag "<Alerts>" is not a color
+        """)
+    assert problem_lines(output) == ['ValueError: Tag "<Alerts>" is not a color']
+
+
+def test_problem_lines_keep_lint_codes() -> None:
+    output = "linting\nFake.py:3:0: W0611: Unused import os (unused-import)\ndone\n"
+    assert problem_lines(output) == [
+        "Fake.py:3:0: W0611: Unused import os (unused-import)"
+    ]
+
+
 # The real demisto-sdk over every pack of the answer-set matrix.
 
 RUN_REAL_SDK = (

@@ -115,11 +115,7 @@ def resolve_scenarios(
     pack: Pack, choices: list[str], seed: int = 0, scale: float = 1.0
 ) -> list[Scenario]:
     """Turn ``--scenario`` values into scenarios (built-in names, files, ``all``)."""
-    base = traits_for(
-        pack,
-        instance_params(pack, Scenario("", "", 1, [])),
-        DEFAULT_START,
-    )
+    base = traits_for(pack, instance_params(pack), DEFAULT_START)
     scenarios: list[Scenario] = []
     for choice in choices:
         if choice == ALL:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import itertools
@@ -22,6 +23,7 @@ BOOLEAN_TYPE = 8
 CREDENTIALS_TYPE = 9
 ERROR_ENTRY_TYPE = 4
 _module_numbers = itertools.count(1)
+_configurations: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
 
 
 def runtime() -> ModuleType:
@@ -45,9 +47,12 @@ def load_integration(py_path: Path) -> ModuleType:
     if spec is None or spec.loader is None:
         raise UserError(f"cannot import {py_path}: not a Python file")
     module = importlib.util.module_from_spec(spec)
+    # Registered so that a simulated clock started later patches its time imports too.
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except Exception as error:  # the user's code: any failure is reported in one line
+        del sys.modules[name]
         raise UserError(
             f"cannot import {py_path}: {type(error).__name__}: {error}"
         ) from error
@@ -57,9 +62,24 @@ def load_integration(py_path: Path) -> ModuleType:
 
 
 def configuration(pack: Pack) -> list[dict[str, Any]]:
-    """The integration YAML's ``configuration`` entries (the instance parameters)."""
-    entries = pack.load_yml().get("configuration") or []
-    return [item for item in entries if isinstance(item, dict) and item.get("name")]
+    """The integration YAML's ``configuration`` entries (the instance parameters).
+
+    Parsed once per file version: simulations read it for every scenario.
+    """
+    try:
+        stat = pack.yml_path.stat()
+        key = (str(pack.yml_path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    if key is None or key not in _configurations:
+        entries = pack.load_yml().get("configuration") or []
+        parsed = [
+            item for item in entries if isinstance(item, dict) and item.get("name")
+        ]
+        if key is None:
+            return parsed
+        _configurations[key] = parsed
+    return copy.deepcopy(_configurations[key])
 
 
 def default_params(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -113,17 +113,19 @@ def first_fetch_time(text: str, now: datetime) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def instance_params(pack: Pack, scenario: Scenario) -> dict[str, Any]:
-    """The YAML defaults with the scenario's overrides.
+def instance_params(
+    pack: Pack, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The YAML defaults with a scenario's overrides.
 
     An integration with a query parameter is simulated with the query ``status=New``
-    unless the scenario sets another.
+    unless the overrides set another.
     """
     entries = configuration(pack)
     params = default_params(pack, entries)
     if any(item["name"] == "query" for item in entries) and not params.get("query"):
         params["query"] = SIM_QUERY
-    params.update(scenario.params)
+    params.update(overrides or {})
     return params
 
 
@@ -135,7 +137,7 @@ def run_scenario(
     progress: ProgressCallback | None = None,
 ) -> ScenarioResult:
     """Simulate ``scenario`` against the pack's integration and judge what it fetched."""
-    params = instance_params(pack, scenario)
+    params = instance_params(pack, scenario.params)
     traits = traits_for(pack, params, scenario.start)
     result = ScenarioResult(scenario=scenario.name, description=scenario.description)
     reason = traits.skip_reason(scenario)

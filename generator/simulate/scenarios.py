@@ -94,7 +94,7 @@ class _Builder:
         return max(least, int(round(full * self.scale)))
 
     def rate_cycles(self) -> int:
-        return self.count(120, 20)
+        return self.count(120, 15)
 
     def steady_events(self, count: int, runs: int) -> list[EventSpec]:
         """``count`` events at random seconds up to the last of ``runs`` fetch runs."""
@@ -296,7 +296,7 @@ FILE_KEYS = {
     "events",
 }
 API_KEYS = {"page_size", "utc_offset", "id_type", "failures"}
-EVENT_KEYS = {"at", "count", "lag", "matches_after", "missing", "null", "fields"}
+EVENT_KEYS = {"at", "count", "lag", "matches_after", "missing", "null_value", "fields"}
 RANDOM_KEYS = {"count", "from", "to", "max_lag", "max_match_delay", "malformed"}
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
@@ -403,7 +403,7 @@ def _event_items(
         lag=lag,
         match_delay=delay,
         missing=missing,
-        null=bool(item.get("null", False)),
+        null=bool(item.get("null_value", False)),
         fields=fields,
     )
     return [spec] * count
