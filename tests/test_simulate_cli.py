@@ -259,14 +259,7 @@ def test_same_seed_same_report(
     second = simulate(capsys, *args, "--seed", "5")[1]
     other = simulate(capsys, *args, "--seed", "6")[1]
 
-    def without_ports(text: str) -> dict:
-        report = json.loads(text)
-        for entry in report["scenarios"]:
-            entry["errors"] = [error.split(":")[0] for error in entry["errors"]]
-        return report
-
-    assert without_ports(first) == without_ports(second)
-    assert without_ports(first) != without_ports(other)
+    assert first == second != other
     assert json.loads(first)["scenarios"][0]["errors"]
 
 

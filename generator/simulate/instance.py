@@ -61,6 +61,11 @@ def load_integration(py_path: Path) -> ModuleType:
     return module
 
 
+def unload_integration(module: ModuleType) -> None:
+    """Forget a module :func:`load_integration` made."""
+    sys.modules.pop(module.__name__, None)
+
+
 def configuration(pack: Pack) -> list[dict[str, Any]]:
     """The integration YAML's ``configuration`` entries (the instance parameters).
 

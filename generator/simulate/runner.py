@@ -21,6 +21,7 @@ from generator.simulate.instance import (
     configuration,
     default_params,
     load_integration,
+    unload_integration,
 )
 from generator.simulate.scenarios import PackTraits, Scenario, query_of
 from generator.simulate.server_loop import (
@@ -34,6 +35,7 @@ DRAIN_EMPTY_RUNS = 3
 MAX_ERRORS = 50
 SIM_USERNAME = "sim-analyst"
 SIM_QUERY = "status=New"
+FAKE_API_HOST = "fake-api"
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -177,22 +179,30 @@ def run_scenario(
     planned = scenario.cycles + drain_cap
     with api, simulated_clock(scenario.start) as clock, client_timeouts(api):
         params["url"] = api.base_url
+        api_address = urlsplit(api.base_url).netloc
         loop = ServerLoop(load_integration(pack.py_path), params)
-        empty_runs = 0
-        number = 0
-        while number < scenario.cycles or (
-            empty_runs < DRAIN_EMPTY_RUNS and number < planned
-        ):
-            now = scenario.start + step * number
-            number += 1
-            clock.move_to(now)
-            before = len(api.stats.injected)
-            api.begin_cycle(now, scenario.failures.get(number))
-            record = loop.run(now)
-            record.injected = api.stats.injected[before:]
-            empty_runs = empty_runs + 1 if record.ok and not record.incidents else 0
-            if progress:
-                progress(number, planned)
+        try:
+            empty_runs = 0
+            number = 0
+            while number < scenario.cycles or (
+                empty_runs < DRAIN_EMPTY_RUNS and number < planned
+            ):
+                now = scenario.start + step * number
+                number += 1
+                clock.move_to(now)
+                before = len(api.stats.injected)
+                api.begin_cycle(now, scenario.failures.get(number))
+                record = loop.run(now)
+                record.injected = api.stats.injected[before:]
+                quiet = record.ok and not record.incidents
+                empty_runs = empty_runs + 1 if quiet else 0
+                if progress:
+                    progress(number, planned)
+        finally:
+            unload_integration(loop.module)
+    for run in loop.runs:
+        if run.error is not None:  # the port changes between runs; reports should not
+            run.error = _without_address(run.error, api_address)
     _judge(result, loop.runs, events, expected, secret, query is not None)
     return result
 
@@ -279,6 +289,11 @@ def _source_id(incident: Any) -> str:
     if isinstance(incident, dict):
         return str(incident.get("dbotMirrorId") or "")
     return ""
+
+
+def _without_address(text: str, address: str) -> str:
+    port = address.rpartition(":")[2]
+    return text.replace(address, FAKE_API_HOST).replace(f"port={port}", "port=0")
 
 
 def _first_line(text: str) -> str:
