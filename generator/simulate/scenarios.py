@@ -104,12 +104,10 @@ class _Builder:
             for _ in range(count)
         ]
 
-    def per_cycle(self) -> float:
-        """Events per minute a steady stream brings: about half the Fetch Limit, at most 5."""
-        return min(5.0, max(0.5, self.traits.max_fetch / 2))
-
     def steady_count(self, cycles: int) -> int:
-        return max(10, int(cycles * self.per_cycle()))
+        """Events a steady stream brings: about half the Fetch Limit a run, at most 5."""
+        per_run = min(5.0, max(0.5, self.traits.max_fetch / 2))
+        return max(10, int(cycles * per_run))
 
 
 def _steady(b: _Builder) -> Scenario:
