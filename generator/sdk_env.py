@@ -410,18 +410,26 @@ def _run_steps(workspace: Path, name: str, env: SdkEnv) -> list[StepResult]:
         environ,
     ).result
     if formatted.ok:
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=all", "--", pack_dir],
-            cwd=workspace,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.splitlines()
+        changed = _git_output(
+            workspace, "status", "--porcelain", "--untracked-files=all", "--", pack_dir
+        ).splitlines()
         if changed:
             formatted.ok = False
             formatted.details = [f"format changed {line[3:]}" for line in changed]
+            diff = _git_output(workspace, "diff", "-U0", "--", pack_dir).splitlines()
+            formatted.details += [
+                line
+                for line in diff
+                if line[:1] in "+-" and not line.startswith(("+++", "---"))
+            ][:6]
     results.append(formatted)
     return results
+
+
+def _git_output(workspace: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=workspace, capture_output=True, text=True, check=False
+    ).stdout
 
 
 @dataclass

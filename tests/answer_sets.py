@@ -9,6 +9,7 @@ their maximum lengths. Tests and tools that render the template import this modu
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import warnings
@@ -70,7 +71,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
     "time_range_twelve_hour_pattern_no_auth": {
         "integration_name": "Open Status Feed",
         "auth_type": "none",
-        "time_format": "%m/%d/%Y %I:%M:%S %p",
+        "time_format": "%b %d %Y %I:%M:%S %p %Z",
         "query_filter": True,
         "severity_field": "",
     },
@@ -196,6 +197,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
 def _template_copy() -> Path:
     """A plain copy of the template (no git), so renders take the working tree as it is."""
     root = Path(tempfile.mkdtemp(prefix="xsoar-fetch-template-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     for name in TEMPLATE_FILES:
         source = REPO_ROOT / name
         if source.is_dir():

@@ -13,8 +13,13 @@ from typing import Any
 import black
 import pytest
 import yaml
-from answer_sets import ANSWER_SETS
+from answer_sets import ANSWER_SETS, REPO_ROOT
 from conftest import RenderedPacks
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jinja2 import FileSystemLoader
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2_ansible_filters import AnsibleCoreFiltersExtension
 
 NAMES = sorted(ANSWER_SETS)
 # What a generated .py must not contain: unused imports, names or variables and the
@@ -43,10 +48,14 @@ def params_by_name(integration_yml: dict[str, Any]) -> dict[str, dict[str, Any]]
 
 @pytest.mark.parametrize("name", NAMES)
 def test_python_is_black_clean_as_rendered(rendered: RenderedPacks, name: str) -> None:
-    """Black (the project's pinned version, default settings) changes nothing."""
+    """Black (the project's pinned version, default settings) changes nothing, and no
+    line is longer than black's 88 characters, even with answers at their longest: black
+    never has to split a line an answer lands in."""
     for path in python_files(rendered.integration(name)):
         source = path.read_text("utf-8")
         assert black.format_str(source, mode=black.Mode()) == source, path.name
+        long_lines = [line for line in source.splitlines() if len(line) > 88]
+        assert not long_lines, long_lines
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -188,3 +197,86 @@ def test_yaml_script_runs_the_fetch_and_get_events(
         "limit",
         "start_time",
     }
+
+
+PATH_PART = r"[A-Za-z0-9_$@-]{1,21}"
+DOTTED_PATH = st.from_regex(rf"{PATH_PART}(\.{PATH_PART}){{0,2}}", fullmatch=True)
+PARAM_NAME = st.from_regex(r"[A-Za-z0-9_.\[\]-]{1,40}", fullmatch=True)
+PATTERN_FILLER = st.lists(
+    st.sampled_from(list("Tt0 ,./:_+-") + ["%S", "%f", "%z", "%p", "%Z"]), max_size=40
+).map("".join)
+
+
+@st.composite
+def code_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """Any answers the validators accept, as far as they reach the Python code."""
+    style = draw(st.sampled_from(["time_range", "id_greater_than", "cursor"]))
+    time_format = draw(
+        st.sampled_from(["iso8601", "epoch_seconds", "epoch_millis"])
+        | PATTERN_FILLER.map(lambda filler: f"%d/%m/%Y %H:%M{filler}"[:64])
+    )
+    return {
+        "integration_id": draw(
+            st.from_regex(r"[A-Z][A-Za-z0-9]{1,49}", fullmatch=True)
+        ),
+        "command_prefix": draw(
+            st.from_regex(r"[a-z0-9]{1,12}(-[a-z0-9]{1,12}){0,2}", fullmatch=True)
+        ),
+        "auth_type": draw(
+            st.sampled_from(["api_key_header", "bearer_token", "basic", "none"])
+        ),
+        "api_key_header_name": draw(
+            st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", fullmatch=True)
+        ),
+        "events_endpoint": draw(
+            st.from_regex(r"/[A-Za-z0-9._~%:@+/-]{0,63}", fullmatch=True)
+        ),
+        "events_path": draw(
+            DOTTED_PATH if style == "cursor" else st.just("") | DOTTED_PATH
+        ),
+        "query_style": style,
+        "id_field": draw(DOTTED_PATH),
+        "time_field": draw(DOTTED_PATH),
+        "name_field": draw(DOTTED_PATH),
+        "severity_field": draw(st.just("") | DOTTED_PATH),
+        "time_format": time_format,
+        "use_lookback": style == "time_range" and draw(st.booleans()),
+        "first_fetch_default": draw(
+            st.from_regex(r"[1-9][0-9]{0,3} (minute|hour|day|week)s?", fullmatch=True)
+        ),
+        "query_filter": draw(st.booleans()),
+        **{
+            key: draw(PARAM_NAME)
+            for key in (
+                "limit_param",
+                "since_param",
+                "until_param",
+                "offset_param",
+                "id_param",
+                "cursor_param",
+                "query_param",
+            )
+        },
+        "next_cursor_path": draw(DOTTED_PATH),
+    }
+
+
+JINJA = SandboxedEnvironment(
+    loader=FileSystemLoader(str(REPO_ROOT / "template")),
+    extensions=[AnsibleCoreFiltersExtension],
+    keep_trailing_newline=True,
+)
+CODE_TEMPLATES = [
+    "Integrations/{{integration_id}}/{{integration_id}}.py.jinja",
+    "Integrations/{{integration_id}}/{{integration_id}}_test.py.jinja",
+]
+
+
+@settings(max_examples=25, deadline=None)
+@given(answers=code_answers())
+def test_any_valid_answers_give_black_clean_code(answers: dict[str, Any]) -> None:
+    """Whatever the validators let through, the code compiles and is black-clean."""
+    for name in CODE_TEMPLATES:
+        source = JINJA.get_template(name).render(answers)
+        compile(source, name, "exec")
+        assert black.format_str(source, mode=black.Mode()) == source, answers
