@@ -138,7 +138,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "severity_field": "",
     },
     "awkward_apostrophes_and_quotes": {
-        "integration_name": "O'Reilly's \"Quoted\" <Alerts> & Co",
+        "integration_name": "O'Reilly's \"Quoted\" Alerts & Co",
         "integration_description": (
             "Fetches O'Reilly's \"quoted\" <b>alerts</b> & `code` | pipes {{ not_jinja }}."
         ),

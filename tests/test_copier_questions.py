@@ -100,6 +100,8 @@ def test_lookback_is_not_recorded_for_other_styles(tmp_path: Path) -> None:
         ("3Com 2024 Alerts", "ThreeCom2024Alerts", "three-com2024-alerts"),
         ("Café Überwachung – Süd", "CafeUberwachungSud", "cafe-uberwachung-sud"),
         ("acme   cloud/audit", "AcmeCloudAudit", "acme-cloud-audit"),
+        ("7" + "x" * 49, "Seven" + "x" * 45, "seven" + "x" * 35),
+        ("Abc " * 12 + "Ab", "Abc" * 12 + "Ab", "abc-" * 9 + "abc"),
     ],
 )
 def test_identity_is_derived_from_the_name(
@@ -119,6 +121,7 @@ BAD_ANSWERS = [
     ({"integration_name": "Acme\nAlerts"}, "integration_name", "printable"),
     ({"integration_name": " Acme"}, "integration_name", "leading or trailing"),
     ({"integration_name": "Alerts \U0001f6a8"}, "integration_name", "emoji"),
+    ({"integration_name": "Acme <Alerts>"}, "integration_name", "< and >"),
     ({"integration_name": "警报警报"}, "integration_name", "ASCII letter or digit"),
     ({"integration_id": "acmeAlerts"}, "integration_id", "PascalCase"),
     ({"integration_id": "Acme-Alerts"}, "integration_id", "PascalCase"),
