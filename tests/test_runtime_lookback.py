@@ -6,8 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
+import CommonServerPython
+import dateparser
 import demistomock as demisto
 from CommonServerPython import (
     filter_incidents_by_duplicates_and_limit,
@@ -15,6 +18,8 @@ from CommonServerPython import (
     update_last_run_object,
 )
 from freezegun import freeze_time
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -93,3 +98,25 @@ def test_conformance_fails_clearly_without_the_reference(tmp_path: Path) -> None
     assert "skipped" not in result.stdout
     assert "conformance reference not found at" in result.stdout
     assert str(tmp_path / "shared" / "conformance") in result.stdout
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1971, 1, 1), max_value=datetime(2099, 12, 31)
+    ),
+    separator=st.sampled_from(["T", " "]),
+    fraction=st.sampled_from(["", ".%f", ".000"]),
+    offset=st.sampled_from(["", "Z", "+00:00", "+05:30", "-03:00"]),
+)
+def test_iso_fast_path_reads_like_dateparser(moment, separator, fraction, offset):
+    """
+    Given a complete ISO 8601 date-time, as the helpers save it
+    When the stand-in parses it for a fetch window
+    Then it reads exactly what dateparser in UTC reads
+    """
+    text = moment.strftime(f"%Y-%m-%d{separator}%H:%M:%S{fraction}") + offset
+    expected = dateparser.parse(text, settings={"TIMEZONE": "UTC"})
+    if expected.tzinfo is not None:
+        expected = expected.astimezone(timezone.utc).replace(tzinfo=None)
+    assert CommonServerPython._parse_utc(text) == expected
