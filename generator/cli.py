@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from generator import __version__
-from generator.errors import UserError
+from generator.errors import UserError, one_line
+
+DEBUG_ENV_VAR = "XSOAR_FETCH_DEBUG"
 
 # Each verb module exposes ``register(subparsers)`` (which sets ``handler``) and ``run(args) -> int``.
 VERB_MODULES = (
@@ -31,13 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
     for module_name in VERB_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue  # a verb not installed in this build
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
     return parser
 
 
@@ -52,6 +49,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"xsoar-fetch {args.verb}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as error:  # noqa: BLE001 - the last line of defence for users
+        if os.environ.get(DEBUG_ENV_VAR):
+            raise
+        print(
+            f"xsoar-fetch {args.verb}: unexpected error: {type(error).__name__}: "
+            f"{one_line(error)} (set {DEBUG_ENV_VAR}=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":
