@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import CommonServerPython as csp
 import demistomock as demisto
@@ -107,14 +107,12 @@ def test_arg_to_number_errors(
 @freeze_time("2024-03-10T12:00:00Z")
 def test_arg_to_datetime_relative_absolute_and_epochs() -> None:
     assert arg_to_datetime("3 days") == datetime(2024, 3, 7, 12, 0)
-    assert arg_to_datetime("2024-01-01T00:00:00Z") == datetime(
-        2024, 1, 1, tzinfo=timezone.utc
-    )
+    assert arg_to_datetime("2024-01-01T00:00:00Z") == datetime(2024, 1, 1, tzinfo=UTC)
     assert arg_to_datetime("1700000000") == datetime(
-        2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc
+        2023, 11, 14, 22, 13, 20, tzinfo=UTC
     )
     assert arg_to_datetime(1700000000000) == datetime(
-        2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc
+        2023, 11, 14, 22, 13, 20, tzinfo=UTC
     )
     assert arg_to_datetime(None) is None
 

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import CommonServerPython
@@ -118,5 +118,5 @@ def test_iso_fast_path_reads_like_dateparser(moment, separator, fraction, offset
     text = moment.strftime(f"%Y-%m-%d{separator}%H:%M:%S{fraction}") + offset
     expected = dateparser.parse(text, settings={"TIMEZONE": "UTC"})
     if expected.tzinfo is not None:
-        expected = expected.astimezone(timezone.utc).replace(tzinfo=None)
+        expected = expected.astimezone(UTC).replace(tzinfo=None)
     assert CommonServerPython._parse_utc(text) == expected

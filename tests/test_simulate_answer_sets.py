@@ -71,11 +71,13 @@ EXPECTED_TO_RUN = {
     "index-lag": "time_range_lookback_epoch_millis_nested",
     "late-match": "time_range_lookback_epoch_millis_nested",
     "timezone": "time_range_lookback_offset_pattern",
+    "no-next-cursor": "cursor_iso_no_auth_nested",
 }
 EXPECTED_SKIPS = {
     ("index-lag", "defaults"): "look-back",
     ("late-match", "time_range_lookback_offset_pattern"): "query filter",
     ("timezone", "id_greater_than_epoch_seconds"): "UTC offset",
+    ("no-next-cursor", "defaults"): "cursor",
 }
 
 

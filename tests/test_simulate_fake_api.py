@@ -179,6 +179,38 @@ def test_cursor_pages_and_keeps_cursor_when_empty(serve: Any) -> None:
     assert get(api, page_token="garbage!").status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("mode", "sent"),
+    [
+        ("always", [True, True, True]),
+        ("when_more", [True, False, True]),
+        ("sometimes", [True, False, False]),
+    ],
+)
+def test_cursor_api_may_leave_out_the_next_cursor(
+    serve: Any, mode: str, sent: list[bool]
+) -> None:
+    """
+    Given a cursor API in one of its next_cursor modes, and three events
+    When the first two, all three, then the first one are asked for
+    Then the next cursor comes always; only when more events follow the page; or
+        only then and never with every third answer
+    """
+    api_shape = shape(query_style="cursor", next_cursor_path="next")
+    api = serve(api_shape, at(1, 2, 3), next_cursor=mode)
+    api.begin_cycle(T0 + timedelta(minutes=5))
+    since = {"from": "2024-03-10T12:00:00Z"}
+    pages = [get(api, **since, limit=limit).json() for limit in (2, 3, 1)]
+    assert [len(page["data"]) for page in pages] == [2, 3, 1]
+    assert [bool(page["next"]) for page in pages] == sent
+
+
+def test_unknown_next_cursor_mode_is_refused() -> None:
+    """A next_cursor mode the API does not know is a ValueError naming the modes."""
+    with pytest.raises(ValueError, match="when_more"):
+        FakeApi(shape(), [], Credential("a", "b"), next_cursor="rarely")
+
+
 def test_nested_fields_top_level_list_and_time_formats(serve: Any) -> None:
     """
     Given nested field paths, a top-level list and epoch-millisecond times

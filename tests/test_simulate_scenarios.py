@@ -100,6 +100,17 @@ def test_timezone_uses_a_non_utc_offset() -> None:
     assert TRAITS.skip_reason(scenario) is None
 
 
+def test_no_next_cursor_applies_to_cursor_apis_only() -> None:
+    """no-next-cursor: pages without a next cursor; skipped unless the pack pages by
+    cursor."""
+    scenario = builtin("no-next-cursor", TRAITS)
+    assert scenario.next_cursor == "sometimes" and scenario.events
+    assert scenario.page_size is not None and scenario.page_size < TRAITS.max_fetch
+    assert "does not page by cursor" in (TRAITS.skip_reason(scenario) or "")
+    cursor = PackTraits(**{**TRAITS.__dict__, "query_style": "cursor"})
+    assert cursor.skip_reason(scenario) is None
+
+
 @pytest.mark.parametrize("name", list(BUILTINS))
 def test_builtins_are_reproducible_and_scale(name: str) -> None:
     """The same seed builds the same scenario; a smaller scale builds fewer events."""
@@ -126,6 +137,7 @@ api:
   page_size: 3
   utc_offset: "-07:00"
   id_type: string
+  next_cursor: when_more
   failures: {2: 500, 4: [ok, timeout], 6: disconnect}
 events:
   - {at: -5, count: 3, lag: 2, matches_after: 1, fields: {team: red}}
@@ -145,6 +157,7 @@ events:
         "query": "status=New",
     }
     assert scenario.page_size == 3 and scenario.utc_offset == timedelta(hours=-7)
+    assert scenario.next_cursor == "when_more"
     assert scenario.failures == {2: {0: "500"}, 4: {1: "timeout"}, 6: {0: "disconnect"}}
     assert len(scenario.events) == 3 + 1 + 1 + 20
     first = scenario.events[0]
@@ -187,6 +200,7 @@ def test_json_file_and_default_name(tmp_path: Path) -> None:
             "'random' must be the only key",
         ),
         ("cycles: 2\napi: {id_type: uuid}\nevents: [{at: 1}]\n", "id_type"),
+        ("cycles: 2\napi: {next_cursor: no}\nevents: [{at: 1}]\n", "next_cursor"),
         ("cycles: 2\napi: {failures: {0: 500}}\nevents: [{at: 1}]\n", "run number"),
         (
             "cycles: 2\nstart: tomorrow\nevents: [{at: 1}]\n",

@@ -23,7 +23,7 @@ import time
 import traceback  # noqa: F401
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import Enum  # noqa: F401
 from typing import (  # noqa: F401, UP035
     Any,
@@ -165,7 +165,7 @@ def urljoin(url: str, suffix: str = "") -> str:
 
 def get_current_time(time_zone: float = 0) -> datetime:
     """The current UTC time (naive) shifted by ``time_zone`` hours."""
-    return datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=time_zone)
+    return datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=time_zone)
 
 
 def timestamp_to_datestring(
@@ -180,7 +180,7 @@ def timestamp_to_datestring(
     """
     seconds = int(timestamp) / 1000.0
     if is_utc or date_format.endswith("Z"):
-        moment = datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+        moment = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
     else:
         moment = datetime.fromtimestamp(seconds)
     return moment.strftime(date_format)
@@ -286,7 +286,7 @@ def arg_to_datetime(
         if seconds > 2_000_000_000:
             seconds /= 1000.0
         if is_utc:
-            return datetime.fromtimestamp(seconds, timezone.utc)
+            return datetime.fromtimestamp(seconds, UTC)
         return datetime.fromtimestamp(seconds)
     if isinstance(arg, str):
         parse_settings = dict(settings or {})
@@ -797,7 +797,7 @@ def _parse_utc(text: str) -> datetime | None:
     if parsed is None:
         parsed = dateparser.parse(text, settings={"TIMEZONE": "UTC"})
     if parsed is not None and parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 

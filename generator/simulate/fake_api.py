@@ -32,6 +32,13 @@ CURSOR = "cursor"
 TIMEOUT = "timeout"
 DISCONNECT = "disconnect"
 DEFAULT_PAGE_CAP = 1000
+# When a cursor API sends the next cursor with a non-empty page: always; only when more
+# events follow the page (no cursor on the newest page); or, besides that, never on
+# every third answer.
+CURSOR_ALWAYS = "always"
+CURSOR_WHEN_MORE = "when_more"
+CURSOR_SOMETIMES = "sometimes"
+NEXT_CURSOR_MODES = (CURSOR_ALWAYS, CURSOR_WHEN_MORE, CURSOR_SOMETIMES)
 SEVERITIES = ("low", "medium", "high", "critical")
 NOT_MATCHING_SUFFIX = "-pending"
 # A request armed to time out gets this client timeout; the API answers only after
@@ -136,7 +143,12 @@ class FakeApi:
         utc_offset: timedelta | None = None,
         path_prefix: str = "",
         query: tuple[str, str] | None = None,
+        next_cursor: str = CURSOR_ALWAYS,
     ) -> None:
+        if next_cursor not in NEXT_CURSOR_MODES:
+            raise ValueError(
+                f"unknown next_cursor {next_cursor!r}; use {', '.join(NEXT_CURSOR_MODES)}"
+            )
         if shape.query_style == CURSOR and not shape.events_path:
             raise ValueError(
                 "the cursor style needs an events_path: the response must hold the cursor"
@@ -149,6 +161,7 @@ class FakeApi:
         self.page_cap = page_size or DEFAULT_PAGE_CAP
         self.utc_offset = utc_offset
         self.query = query
+        self.next_cursor = next_cursor
         self.path = _normal_path(path_prefix + "/" + shape.endpoint)
         self.path_prefix = _normal_path(path_prefix) if path_prefix.strip("/") else ""
         self.stats = ApiStats()
@@ -388,7 +401,7 @@ class FakeApi:
     ) -> list[SimEvent]:
         raw = params.get(self.shape.id_param)
         if raw is None:
-            return self._since(params, visible, now, wanted, limit)
+            return self._take(self._since(params, visible), now, wanted, limit)
         key = _id_key(raw)
         if self._id_keys and key[0] != self._id_keys[0][0]:
             raise BadRequest(f"{self.shape.id_param}={raw!r} is not an ID of this API")
@@ -408,24 +421,37 @@ class FakeApi:
             position = _cursor_position(raw)
             if position is None:
                 raise BadRequest(f"{self.shape.cursor_param}={raw!r} is not a cursor")
-            page = self._take(visible[position + 1 :], now, wanted, limit)
+            candidates = visible[position + 1 :]
         else:
-            page = self._since(params, visible, now, wanted, limit)
-        if not page:
-            return [], None
+            candidates = self._since(params, visible)
+        page = self._take(candidates, now, wanted, limit)
+        if not page or self._omits_cursor(page, candidates, now, wanted):
+            return page, None
         return page, _cursor_token(page[-1].seq)
 
-    def _since(
+    def _omits_cursor(
         self,
-        params: Mapping[str, str],
-        visible: Sequence[SimEvent],
+        page: Sequence[SimEvent],
+        candidates: Sequence[SimEvent],
         now: datetime,
         wanted: tuple[str, str] | None,
-        limit: int,
+    ) -> bool:
+        """Whether this non-empty page goes out without a next cursor."""
+        if self.next_cursor == CURSOR_ALWAYS:
+            return False
+        if self.next_cursor == CURSOR_SOMETIMES and self.stats.requests % 3 == 0:
+            return True
+        last = page[-1].seq
+        return not any(
+            event.seq > last and self._matches(event, now, wanted)
+            for event in candidates
+        )
+
+    def _since(
+        self, params: Mapping[str, str], visible: Sequence[SimEvent]
     ) -> list[SimEvent]:
         since = self._time(params, self.shape.since_param)
-        chosen = [event for event in visible if since is None or event.time >= since]
-        return self._take(chosen, now, wanted, limit)
+        return [event for event in visible if since is None or event.time >= since]
 
     def _take(
         self,

@@ -168,6 +168,7 @@ def run_scenario(
             utc_offset=scenario.utc_offset,
             path_prefix=urlsplit(str(params.get("url") or "")).path,
             query=query_of(params),
+            next_cursor=scenario.next_cursor,
         )
     except ValueError as error:
         raise UserError(f"cannot simulate {pack.root}: {error}") from error

@@ -27,14 +27,29 @@ from generator.simulate.events import (
     STRING_IDS,
     EventSpec,
 )
-from generator.simulate.fake_api import DISCONNECT, TIMEOUT, failure_kind, parse_query
+from generator.simulate.fake_api import (
+    CURSOR,
+    CURSOR_ALWAYS,
+    CURSOR_SOMETIMES,
+    DISCONNECT,
+    NEXT_CURSOR_MODES,
+    TIMEOUT,
+    failure_kind,
+    parse_query,
+)
 from generator.simulate.timefmt import carries_offset
 
 DEFAULT_START = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 REQUIRES_LOOKBACK = "lookback"
 REQUIRES_QUERY = "query_filter"
 REQUIRES_OFFSET_TIMES = "offset_times"
-KNOWN_REQUIREMENTS = (REQUIRES_LOOKBACK, REQUIRES_QUERY, REQUIRES_OFFSET_TIMES)
+REQUIRES_CURSOR = "cursor"
+KNOWN_REQUIREMENTS = (
+    REQUIRES_LOOKBACK,
+    REQUIRES_QUERY,
+    REQUIRES_OFFSET_TIMES,
+    REQUIRES_CURSOR,
+)
 
 
 @dataclass
@@ -52,6 +67,7 @@ class Scenario:
     requires: tuple[str, ...] = ()
     id_type: str = INT_IDS
     start: datetime = DEFAULT_START
+    next_cursor: str = CURSOR_ALWAYS
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,10 @@ class PackTraits:
                 return "the integration has no query filter of the form field=value"
             if need == REQUIRES_OFFSET_TIMES and not carries_offset(self.time_format):
                 return f"time_format {self.time_format} carries no UTC offset"
+            if need == REQUIRES_CURSOR and self.query_style != CURSOR:
+                return f"query_style {self.query_style} does not page by cursor"
+        if scenario.next_cursor != CURSOR_ALWAYS and self.query_style != CURSOR:
+            return f"query_style {self.query_style} does not page by cursor"
         if scenario.utc_offset and not carries_offset(self.time_format):
             return f"time_format {self.time_format} carries no UTC offset"
         return None
@@ -250,6 +270,22 @@ def _timezone(b: _Builder) -> Scenario:
     )
 
 
+def _no_next_cursor(b: _Builder) -> Scenario:
+    cycles = b.rate_cycles()
+    return Scenario(
+        name="no-next-cursor",
+        description=(
+            "the API sends no next cursor with its newest page, nor with every third "
+            "answer"
+        ),
+        cycles=cycles,
+        events=b.steady_events(b.steady_count(cycles), cycles),
+        page_size=max(1, b.traits.max_fetch // 2),
+        next_cursor=CURSOR_SOMETIMES,
+        requires=(REQUIRES_CURSOR,),
+    )
+
+
 BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "steady": _steady,
     "index-lag": _index_lag,
@@ -259,6 +295,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "backlog": _backlog,
     "malformed": _malformed,
     "timezone": _timezone,
+    "no-next-cursor": _no_next_cursor,
 }
 
 
@@ -293,7 +330,7 @@ FILE_KEYS = {
     "api",
     "events",
 }
-API_KEYS = {"page_size", "utc_offset", "id_type", "failures"}
+API_KEYS = {"page_size", "utc_offset", "id_type", "failures", "next_cursor"}
 EVENT_KEYS = {"at", "count", "lag", "matches_after", "missing", "null_value", "fields"}
 RANDOM_KEYS = {"count", "from", "to", "max_lag", "max_match_delay", "malformed"}
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
@@ -360,6 +397,9 @@ def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
     if id_type not in (INT_IDS, STRING_IDS):
         raise ValueError(f"api.id_type must be {INT_IDS} or {STRING_IDS}")
     page_size = api.get("page_size")
+    next_cursor = str(api.get("next_cursor", CURSOR_ALWAYS))
+    if next_cursor not in NEXT_CURSOR_MODES:
+        raise ValueError(f"api.next_cursor must be {', '.join(NEXT_CURSOR_MODES)}")
     return Scenario(
         name=str(data.get("name") or default_name),
         description=str(data.get("description") or "scenario file"),
@@ -372,6 +412,7 @@ def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
         requires=tuple(requires),
         id_type=id_type,
         start=start,
+        next_cursor=next_cursor,
     )
 
 
