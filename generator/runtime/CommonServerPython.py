@@ -23,7 +23,7 @@ import time
 import traceback  # noqa: F401
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone  # noqa: F401 (re-exported)
 from enum import Enum  # noqa: F401
 from typing import (  # noqa: F401, UP035
     Any,
@@ -805,7 +805,7 @@ def get_fetch_run_time_range(
     last_run: dict[str, Any],
     first_fetch: str,
     look_back: float = 0,
-    timezone: float = 0,
+    timezone: float = 0,  # noqa: F811 - the real signature's keyword
     date_format: str = "%Y-%m-%dT%H:%M:%S",
 ) -> tuple[str, str]:
     """The (start, end) of this run's fetch window, formatted with ``date_format``.
