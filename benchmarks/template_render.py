@@ -4,7 +4,7 @@ Prints the median wall time of each (whole commands, as a developer runs them) a
 demisto-sdk is taken from $XSOAR_FETCH_SDK_VENV or the environment ``xsoar-fetch check --sdk``
 caches; pass ``--install-sdk`` to create that environment when it is missing.
 
-Usage: python benchmarks/template_render.py [--runs N] [--install-sdk]
+Usage: python benchmarks/template_render.py [--runs N] [--install-sdk] [--template SRC]
 """
 
 from __future__ import annotations
@@ -39,18 +39,18 @@ def timed(command: list[str], cwd: Path, env: dict[str, str], stdin: str = "") -
     return elapsed
 
 
-def copier_times(runs: int) -> list[float]:
+def copier_times(runs: int, template: Path) -> list[float]:
     """Wall times of the copier CLI rendering the template with its defaults."""
     copier = shutil.which("copier", path=str(Path(sys.executable).parent)) or "copier"
+    command = [copier, "copy", "--defaults", "--quiet"]
+    if (template / ".git").exists():
+        command += ["--vcs-ref", "HEAD"]  # the newest commit, not the newest tag
     times = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             dest = Path(tmp) / "Packs" / "AcmeAlerts"
-            command = [copier, "copy", "--defaults", "--quiet", "--vcs-ref", "HEAD"]
             times.append(
-                timed(
-                    [*command, str(REPO_ROOT), str(dest)], Path(tmp), dict(os.environ)
-                )
+                timed([*command, str(template), str(dest)], Path(tmp), dict(os.environ))
             )
     return times
 
@@ -88,6 +88,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--install-sdk", action="store_true")
+    parser.add_argument(
+        "--template",
+        type=Path,
+        default=REPO_ROOT,
+        help="template source: this git repository (default) or a folder",
+    )
     args = parser.parse_args()
 
     sdk_bin = sdk_env.venv_path() / "bin" / "demisto-sdk"
@@ -99,7 +105,7 @@ def main() -> int:
     copier: list[float] = []
     sdk: list[float] = []
     for _ in range(args.runs):
-        copier += copier_times(1)
+        copier += copier_times(1, args.template.resolve())
         if with_sdk:
             sdk += sdk_init_times(1, sdk_bin)
 
