@@ -192,15 +192,10 @@ def write_json_atomically(path: Path, value: Any) -> None:
 
 
 def _incident_table(incidents: list[dict[str, Any]]) -> Table:
+    columns = ("name", "occurred", "dbotMirrorId", "severity")
     table = Table(title=f"{len(incidents)} incident(s)", title_justify="left")
-    for name in ("name", "occurred", "dbotMirrorId", "severity"):
+    for name in columns:
         table.add_column(name)
     for incident in incidents:
-        table.add_row(
-            *(
-                str(incident.get(key, ""))
-                for key in ("name", "occurred", "dbotMirrorId")
-            ),
-            str(incident.get("severity", "")),
-        )
+        table.add_row(*(str(incident.get(key, "")) for key in columns))
     return table
