@@ -6,15 +6,20 @@ Each pack is rendered once per session; the built-in scenarios run at a reduced 
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from answer_sets import ANSWER_SETS, render_pack
+from answer_sets import ANSWER_SETS, integration_dir, render_pack
 
+from generator.errors import UserError
 from generator.pack import Pack, load_pack
 from generator.simulate import resolve_scenarios
+from generator.simulate.events import EventSpec
 from generator.simulate.runner import run_scenario
-from generator.simulate.scenarios import BUILTINS
+from generator.simulate.scenarios import BUILTINS, DEFAULT_START, Scenario
 
 SCALE = 0.05
 # The backlog is worked off at one Fetch Limit per run: keep it to a few dozen runs.
@@ -72,12 +77,14 @@ EXPECTED_TO_RUN = {
     "late-match": "time_range_lookback_epoch_millis_nested",
     "timezone": "time_range_lookback_offset_pattern",
     "no-next-cursor": "cursor_iso_no_auth_nested",
+    "look-back-raised": "time_range_lookback_iso_zero_look_back",
 }
 EXPECTED_SKIPS = {
     ("index-lag", "defaults"): "look-back",
     ("late-match", "time_range_lookback_offset_pattern"): "query filter",
     ("timezone", "id_greater_than_epoch_seconds"): "UTC offset",
     ("no-next-cursor", "defaults"): "cursor",
+    ("look-back-raised", "defaults"): "look-back",
 }
 
 
@@ -112,3 +119,84 @@ def test_inapplicable_scenarios_say_why(
     result = run_scenario(pack, scenario)
     assert result.skipped_reason is not None and reason in result.skipped_reason
     assert result.to_json()["skipped_reason"] == result.skipped_reason
+
+
+LOOKBACK_PACK = "time_range_lookback_epoch_millis_nested"
+GROWN = "return min(wanted, int(reach.total_seconds() // 60))"
+
+
+def test_look_back_raised_catches_a_window_that_jumps_at_once(
+    packs: dict[str, Pack], tmp_path: Path
+) -> None:
+    """
+    Given a copy of a look-back pack whose window takes a raised look-back at once
+    When look-back-raised is simulated against it
+    Then events whose IDs were already forgotten are created again
+    """
+    folder = shutil.copytree(packs[LOOKBACK_PACK].root, tmp_path / "jumps")
+    (code,) = [
+        path
+        for path in integration_dir(folder).glob("*.py")
+        if not path.stem.endswith("_test")
+    ]
+    text = code.read_text("utf-8")
+    assert GROWN in text
+    code.write_text(text.replace(GROWN, "return wanted"), "utf-8")
+    pack = load_pack(folder)
+    (scenario,) = resolve_scenarios(pack, ["look-back-raised"], seed=7, scale=SCALE)
+    assert run_scenario(pack, scenario, seed=7).duplicates > 0
+    fixed = load_pack(packs[LOOKBACK_PACK].root)
+    assert run_scenario(fixed, scenario, seed=7).duplicates == 0
+
+
+def test_look_back_raised_needs_the_raise(packs: dict[str, Pack]) -> None:
+    """
+    Given look-back-raised without its parameter change (the look-back stays 2 minutes)
+    When it is simulated
+    Then the events more than 2 minutes late are missed: the change is what catches them
+    """
+    pack = packs[LOOKBACK_PACK]
+    (scenario,) = resolve_scenarios(pack, ["look-back-raised"], seed=7, scale=SCALE)
+    result = run_scenario(pack, replace(scenario, param_changes={}), seed=7)
+    assert result.missed > 0 and result.duplicates == 0
+
+
+def test_param_changes_apply_from_their_run(packs: dict[str, Pack]) -> None:
+    """
+    Given 30 events waiting and a Fetch Limit of 5 lowered to 2 from run 3
+    When the scenario is simulated
+    Then runs 1-2 create 5 incidents each, later runs at most 2, nothing missed
+    """
+    pack = packs["defaults"]
+    events = [
+        EventSpec(time=DEFAULT_START - timedelta(minutes=10, seconds=second))
+        for second in range(30)
+    ]
+    scenario = Scenario(
+        name="limit-lowered",
+        description="max_fetch 5, then 2",
+        cycles=12,
+        events=events,
+        params={"max_fetch": "5"},
+        param_changes={3: {"max_fetch": "2"}},
+    )
+    result = run_scenario(pack, scenario)
+    counts = [len(run.incidents) for run in result.runs]
+    assert counts[:2] == [5, 5]
+    assert max(counts[2:]) == 2
+    assert (result.missed, result.duplicates, result.incidents) == (0, 0, 30)
+
+
+def test_bad_value_in_a_param_change_is_refused_before_running(
+    packs: dict[str, Pack],
+) -> None:
+    """A changed parameter the simulator cannot use is a one-line error up front."""
+    scenario = Scenario(
+        name="bad-change",
+        description="max_fetch becomes text",
+        cycles=5,
+        events=[EventSpec(time=DEFAULT_START)],
+        param_changes={4: {"max_fetch": "many"}},
+    )
+    with pytest.raises(UserError, match="max_fetch='many' is not a whole number"):
+        run_scenario(packs["defaults"], scenario)

@@ -111,6 +111,23 @@ def test_no_next_cursor_applies_to_cursor_apis_only() -> None:
     assert cursor.skip_reason(scenario) is None
 
 
+def test_look_back_raised_raises_a_small_look_back_once() -> None:
+    """look-back-raised: 2 minutes then 60; lags beyond 2 minutes only after the raise."""
+    scenario = builtin("look-back-raised", TRAITS, seed=2)
+    assert scenario.params == {"look_back": "2"}
+    ((run, change),) = scenario.param_changes.items()
+    assert change == {"look_back": "60"} and 1 < run < scenario.cycles
+    raised_at = DEFAULT_START + timedelta(minutes=run - 1)
+    before = [event for event in scenario.events if event.time < raised_at]
+    after = [event for event in scenario.events if event.time >= raised_at]
+    assert before and max(event.lag for event in before) <= timedelta(minutes=2)
+    late = [event for event in after if event.lag > timedelta(minutes=2)]
+    assert late and max(event.lag for event in late) <= timedelta(minutes=30)
+    assert max(event.lag for event in late) > timedelta(minutes=20)
+    assert min(event.time for event in late) >= raised_at + timedelta(minutes=5)
+    assert scenario.requires == ("lookback",)
+
+
 @pytest.mark.parametrize("name", list(BUILTINS))
 def test_builtins_are_reproducible_and_scale(name: str) -> None:
     """The same seed builds the same scenario; a smaller scale builds fewer events."""
@@ -118,6 +135,7 @@ def test_builtins_are_reproducible_and_scale(name: str) -> None:
     two = builtin(name, TRAITS, seed=4, scale=0.1)
     full = builtin(name, TRAITS, seed=4)
     assert one.events == two.events and one.failures == two.failures
+    assert one.param_changes == two.param_changes
     assert len(one.events) <= len(full.events)
     assert one.cycles <= full.cycles
 
@@ -174,6 +192,36 @@ events:
     assert all(isinstance(value, str) for value in ids) and ids == sorted(ids)
 
 
+def test_param_changes_load_by_run_number(tmp_path: Path) -> None:
+    """param_changes: run numbers (ints or digit strings) to overrides, values as text."""
+    path = tmp_path / "raise.yml"
+    path.write_text(
+        """
+cycles: 90
+params: {look_back: 2}
+param_changes:
+  "61": {look_back: 60, max_fetch: 10}
+  30: {max_fetch: 5, insecure: true}
+events: [{at: 1}]
+""",
+        "utf-8",
+    )
+    scenario = load_scenario_file(path)
+    assert scenario.params == {"look_back": "2"}
+    assert scenario.param_changes == {
+        30: {"max_fetch": "5", "insecure": True},
+        61: {"look_back": "60", "max_fetch": "10"},
+    }
+    assert list(scenario.param_changes) == [30, 61]
+
+
+def test_param_changes_default_to_none(tmp_path: Path) -> None:
+    """A file without param_changes keeps its parameters for the whole simulation."""
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps({"cycles": 3, "events": [{"at": 1}]}), "utf-8")
+    assert load_scenario_file(path).param_changes == {}
+
+
 def test_json_file_and_default_name(tmp_path: Path) -> None:
     """A JSON file loads the same way; the name defaults to the file stem."""
     path = tmp_path / "quiet.json"
@@ -207,6 +255,34 @@ def test_json_file_and_default_name(tmp_path: Path) -> None:
             "start must be an ISO 8601",
         ),
         ("cycles: 2\nextra: 1\nevents: [{at: 1}]\n", "unknown top-level key 'extra'"),
+        (
+            "cycles: 2\nparam_changes: [1, 2]\nevents: [{at: 1}]\n",
+            "param_changes must map run numbers",
+        ),
+        (
+            "cycles: 2\nparam_changes: {0: {look_back: 5}}\nevents: [{at: 1}]\n",
+            "param_changes: run number must be from 1 to cycles (2), got 0",
+        ),
+        (
+            "cycles: 2\nparam_changes: {3: {look_back: 5}}\nevents: [{at: 1}]\n",
+            "run number must be from 1 to cycles (2), got 3",
+        ),
+        (
+            "cycles: 2\nparam_changes: {soon: {look_back: 5}}\nevents: [{at: 1}]\n",
+            "got 'soon'",
+        ),
+        (
+            "cycles: 2\nparam_changes: {2: 60}\nevents: [{at: 1}]\n",
+            "param_changes[2] must be a non-empty mapping",
+        ),
+        (
+            "cycles: 2\nparam_changes: {2: {}}\nevents: [{at: 1}]\n",
+            "param_changes[2] must be a non-empty mapping",
+        ),
+        (
+            "cycles: 2\nparam_changes: {2: {url: 'http://x'}}\nevents: [{at: 1}]\n",
+            "param_changes[2]: 'url' cannot change during a simulation",
+        ),
     ],
 )
 def test_file_errors_name_the_problem(

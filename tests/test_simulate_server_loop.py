@@ -128,3 +128,44 @@ def test_integration_without_main_is_refused(tmp_path: Path) -> None:
     """An integration file without main() is a one-line user error."""
     with pytest.raises(UserError, match="has no main"):
         module_from(tmp_path, "x = 1\n", "NoMain")
+
+
+# Names each incident after the look_back it was given and counts runs in lastRun and
+# in the integration context.
+PARAM_READER = """
+import demistomock as demisto
+
+
+def main():
+    runs = int(demisto.getLastRun().get("runs", 0)) + 1
+    context = demisto.getIntegrationContext()
+    look_back = demisto.params().get("look_back")
+    demisto.incidents([{
+        "name": f"look_back {look_back}",
+        "occurred": "2024-03-10T12:00:00Z",
+        "rawJSON": "{}",
+        "dbotMirrorId": f"{runs}:{context.get('seen', 0)}:{look_back}",
+    }])
+    demisto.setLastRun({"runs": runs})
+    demisto.setIntegrationContext({"seen": context.get("seen", 0) + 1})
+"""
+
+
+def test_edited_instance_keeps_its_state_and_uses_new_params(tmp_path: Path) -> None:
+    """
+    Given an instance that ran twice with look_back 2
+    When its look_back is changed to 60 as a user editing the instance would
+    Then the next run sees 60, and lastRun and the integration context carry on
+    """
+    loop = ServerLoop(module_from(tmp_path, PARAM_READER, "Reader"), {"look_back": "2"})
+    with simulated_clock(T0) as clock:
+        for minute in range(4):
+            now = T0 + timedelta(minutes=minute)
+            clock.move_to(now)
+            if minute == 2:
+                loop.edit_instance({"look_back": "60"})
+            loop.run(now)
+    ids = [record.source_ids[0] for record in loop.runs]
+    assert ids == ["1:0:2", "2:1:2", "3:2:60", "4:3:60"]
+    assert loop.params == {"look_back": "60"}
+    assert loop.last_run == {"runs": 4}

@@ -131,6 +131,16 @@ def instance_params(
     return params
 
 
+def params_in_force(
+    params: Mapping[str, Any], changes: Mapping[int, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every parameter set the instance runs with, in order: ``params``, then each change."""
+    sets = [dict(params)]
+    for _, overrides in sorted(changes.items()):
+        sets.append({**sets[-1], **overrides})
+    return sets
+
+
 def run_scenario(
     pack: Pack,
     scenario: Scenario,
@@ -139,8 +149,15 @@ def run_scenario(
     progress: ProgressCallback | None = None,
 ) -> ScenarioResult:
     """Simulate ``scenario`` against the pack's integration and judge what it fetched."""
-    params = instance_params(pack, scenario.params)
-    traits = traits_for(pack, params, scenario.start)
+    changes = dict(scenario.param_changes)
+    params = instance_params(pack, {**scenario.params, **changes.pop(1, {})})
+    # Every parameter set in force is checked up front; the first run's decides the first
+    # fetch time and which scenarios apply, the smallest Fetch Limit how long to drain.
+    every = [
+        traits_for(pack, each, scenario.start)
+        for each in params_in_force(params, changes)
+    ]
+    traits = every[0]
     result = ScenarioResult(scenario=scenario.name, description=scenario.description)
     reason = traits.skip_reason(scenario)
     if reason:
@@ -176,7 +193,8 @@ def run_scenario(
     end = scenario.start + step * (scenario.cycles - 1)
     query = query_of(params)
     expected = _expected(events, end, traits.first_fetch, query is not None)
-    drain_cap = math.ceil(len(expected) / traits.max_fetch) + 10
+    smallest_limit = min(each.max_fetch for each in every)
+    drain_cap = math.ceil(len(expected) / smallest_limit) + 10
     planned = scenario.cycles + drain_cap
     with api, simulated_clock(scenario.start) as clock, client_timeouts(api):
         params["url"] = api.base_url
@@ -191,6 +209,8 @@ def run_scenario(
                 now = scenario.start + step * number
                 number += 1
                 clock.move_to(now)
+                if number in changes:
+                    loop.edit_instance(changes[number])
                 before = len(api.stats.injected)
                 api.begin_cycle(now, scenario.failures.get(number))
                 record = loop.run(now)

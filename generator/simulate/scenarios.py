@@ -2,7 +2,8 @@
 
 A scenario says how long the server fetches, which events the API holds and when each
 becomes visible or starts matching the query, which API requests fail, and which
-instance parameters differ from the integration's defaults. See docs/simulate.md.
+instance parameters differ from the integration's defaults, from the first run or from
+a later one. See docs/simulate.md.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ KNOWN_REQUIREMENTS = (
     REQUIRES_OFFSET_TIMES,
     REQUIRES_CURSOR,
 )
+# Parameters the simulator sets itself (the fake API's address and credential, the query it
+# filters by, the fetch schedule): a scenario cannot change them during a simulation.
+FIXED_PARAMS = ("url", "credentials", "query", "incidentFetchInterval", "isFetch")
 
 
 @dataclass
@@ -68,6 +72,7 @@ class Scenario:
     id_type: str = INT_IDS
     start: datetime = DEFAULT_START
     next_cursor: str = CURSOR_ALWAYS
+    param_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -286,6 +291,43 @@ def _no_next_cursor(b: _Builder) -> Scenario:
     )
 
 
+def _look_back_raised(b: _Builder) -> Scenario:
+    """A look-back of 2 minutes raised to 60 on the running instance after an hour.
+
+    Before the raise, events are late by at most the small look-back. From five minutes
+    after it, a third of the events are up to 30 minutes late: the integration widens its
+    window about a minute per minute from the raise, so that lag is covered by the time
+    such an event becomes visible. A window that jumped to 60 minutes at once would reach
+    events whose IDs the integration has already forgotten, and create them again.
+    """
+    small, raised = 2, 60
+    before = b.count(60, 15)
+    after = b.count(90, 45)
+    cycles = before + after
+    raised_at = b.start + timedelta(minutes=before)  # the time of run before + 1
+    end = b.start + timedelta(minutes=cycles - 1)
+    max_lag = min(30, after // 3) * 60
+    events = []
+    for spec in b.steady_events(b.steady_count(cycles), cycles):
+        lag = b.rng.randint(0, small * 60)
+        room = int((end - spec.time).total_seconds())
+        if spec.time >= raised_at + timedelta(minutes=5) and b.rng.random() < 1 / 3:
+            lag = b.rng.randint(small * 60, max(small * 60, min(max_lag, room)))
+        events.append(EventSpec(time=spec.time, lag=timedelta(seconds=lag)))
+    return Scenario(
+        name="look-back-raised",
+        description=(
+            f"look-back raised from {small} to {raised} minutes at run {before + 1}; "
+            f"events up to {small} minutes late before, up to {max_lag // 60} after"
+        ),
+        cycles=cycles,
+        events=events,
+        params={"look_back": str(small)},
+        param_changes={before + 1: {"look_back": str(raised)}},
+        requires=(REQUIRES_LOOKBACK,),
+    )
+
+
 BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "steady": _steady,
     "index-lag": _index_lag,
@@ -296,6 +338,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "malformed": _malformed,
     "timezone": _timezone,
     "no-next-cursor": _no_next_cursor,
+    "look-back-raised": _look_back_raised,
 }
 
 
@@ -326,6 +369,7 @@ FILE_KEYS = {
     "cycles",
     "start",
     "params",
+    "param_changes",
     "requires",
     "api",
     "events",
@@ -413,7 +457,39 @@ def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
         id_type=id_type,
         start=start,
         next_cursor=next_cursor,
+        param_changes=_param_changes(data.get("param_changes") or {}, cycles),
     )
+
+
+def _param_changes(value: Any, cycles: int) -> dict[int, dict[str, Any]]:
+    """``param_changes``: run number -> parameter overrides applied from that run on."""
+    if not isinstance(value, dict):
+        raise ValueError(
+            "param_changes must map run numbers to mappings of parameter overrides"
+        )
+    changes: dict[int, dict[str, Any]] = {}
+    for run, overrides in value.items():
+        number = run if isinstance(run, int) and not isinstance(run, bool) else None
+        if number is None and isinstance(run, str) and run.isdigit():
+            number = int(run)
+        if number is None or not 1 <= number <= cycles:
+            raise ValueError(
+                f"param_changes: run number must be from 1 to cycles ({cycles}), "
+                f"got {run!r}"
+            )
+        if not isinstance(overrides, dict) or not overrides:
+            raise ValueError(
+                f"param_changes[{number}] must be a non-empty mapping of parameter "
+                "names to values"
+            )
+        fixed = sorted(set(map(str, overrides)) & set(FIXED_PARAMS))
+        if fixed:
+            raise ValueError(
+                f"param_changes[{number}]: {fixed[0]!r} cannot change during a "
+                f"simulation (fixed: {', '.join(FIXED_PARAMS)}); set it in params"
+            )
+        changes[number] = {str(key): _param(val) for key, val in overrides.items()}
+    return dict(sorted(changes.items()))
 
 
 def _event_items(

@@ -78,6 +78,10 @@ class ServerLoop:
         self.integration_context: dict[str, Any] = {}
         self.runs: list[RunRecord] = []
 
+    def edit_instance(self, changes: Mapping[str, Any]) -> None:
+        """Change parameters as a user saving the instance does: lastRun and context stay."""
+        self.params.update(changes)
+
     def run(self, now: datetime, injected: list[str] | None = None) -> RunRecord:
         """Run fetch-incidents once at ``now`` (the clock must already show ``now``)."""
         outcome = run_fetch(
