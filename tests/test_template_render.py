@@ -262,13 +262,13 @@ def code_answers(draw: st.DrawFn) -> dict[str, Any]:
 
 
 JINJA = SandboxedEnvironment(
-    loader=FileSystemLoader(str(REPO_ROOT / "template")),
+    loader=FileSystemLoader(str(REPO_ROOT)),
     extensions=[AnsibleCoreFiltersExtension],
     keep_trailing_newline=True,
 )
 CODE_TEMPLATES = [
-    "Integrations/{{integration_id}}/{{integration_id}}.py.jinja",
-    "Integrations/{{integration_id}}/{{integration_id}}_test.py.jinja",
+    "template/Integrations/{{integration_id}}/{{integration_id}}.py.jinja",
+    "template/Integrations/{{integration_id}}/{{integration_id}}_test.py.jinja",
 ]
 
 
