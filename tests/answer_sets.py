@@ -20,7 +20,7 @@ from typing import Any
 import copier
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_FILES = ("copier.yml", "template")
+TEMPLATE_FILES = ("copier.yml", "questions", "template")
 
 ANSWER_SETS: dict[str, dict[str, Any]] = {
     # Every default: time_range, ISO 8601, API key header, no lookback, severity, no query.

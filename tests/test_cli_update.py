@@ -59,6 +59,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         repo = tmp_path_factory.mktemp("template-repo")
         shutil.copy2(REPO_ROOT / "copier.yml", repo / "copier.yml")
         shutil.copytree(REPO_ROOT / "template", repo / "template")
+        shutil.copytree(REPO_ROOT / "questions", repo / "questions")
         git(repo, "init", "-q", "-b", "main")
         commit_all(repo, "Template 0.1.0")
         git(repo, "tag", "v0.1.0")
