@@ -20,7 +20,7 @@ from typing import Any
 import copier
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_FILES = ("copier.yml", "template", "parts")
+TEMPLATE_FILES = ("copier.yml", "questions", "parts", "template")
 
 ANSWER_SETS: dict[str, dict[str, Any]] = {
     # Every default: time_range, ISO 8601, API key header, no lookback, severity, no query.
@@ -223,6 +223,27 @@ def render_pack(answers: dict[str, Any], dest: Path | str) -> Path:
             defaults=True,
             unsafe=False,
             quiet=True,
+        )
+    return dest
+
+
+def render_answers(answers: dict[str, Any], dest: Path | str) -> Path:
+    """Like render_pack, but only the answers file and the pack's top-level files.
+
+    For tests of the questions alone: the answers are validated and recorded exactly as
+    with a full render, without rendering the integration.
+    """
+    dest = Path(dest)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(
+            str(_template_copy()),
+            dest,
+            data=answers,
+            defaults=True,
+            unsafe=False,
+            quiet=True,
+            exclude=["Integrations"],
         )
     return dest
 

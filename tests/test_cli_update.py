@@ -58,7 +58,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             patch.setenv(f"GIT_{role}_EMAIL", "author@example.com")
         repo = tmp_path_factory.mktemp("template-repo")
         shutil.copy2(REPO_ROOT / "copier.yml", repo / "copier.yml")
-        for folder in ("template", "parts"):
+        for folder in ("questions", "parts", "template"):
             shutil.copytree(REPO_ROOT / folder, repo / folder)
         git(repo, "init", "-q", "-b", "main")
         commit_all(repo, "Template 0.1.0")

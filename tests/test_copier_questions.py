@@ -8,8 +8,29 @@ from pathlib import Path
 
 import pytest
 import yaml
-from answer_sets import REPO_ROOT, integration_dir, render_pack
+from answer_sets import REPO_ROOT, integration_dir, render_answers, render_pack
 
+NEW_KEYS_OF_REAL_APIS = [
+    "api_key_prefix",
+    "api_key_param",
+    "token_url",
+    "oauth_scope",
+    "token_auth_method",
+    "http_method",
+    "extra_params",
+    "time_filter",
+    "filter_param",
+    "filter_template",
+    "request_time_format",
+    "pagination",
+    "page_param",
+    "first_page",
+    "next_url_path",
+    "has_more_path",
+    "sort_order",
+    "max_window_minutes",
+    "page_size_max",
+]
 COPIER_YML = yaml.safe_load((REPO_ROOT / "copier.yml").read_text("utf-8"))
 PUBLIC_KEYS = [
     "integration_name",
@@ -31,6 +52,10 @@ PUBLIC_KEYS = [
     "fetch_limit_default",
     "first_fetch_default",
     "query_filter",
+    "integration_kind",
+    "vendor",
+    "product",
+    *NEW_KEYS_OF_REAL_APIS,
 ]
 
 
@@ -108,7 +133,7 @@ def test_identity_is_derived_from_the_name(
     tmp_path: Path, name: str, integration_id: str, command_prefix: str
 ) -> None:
     """The ID is PascalCase ASCII (a leading digit spelled out), the prefix kebab-case."""
-    answers = answers_of(render_pack({"integration_name": name}, tmp_path / "pack"))
+    answers = answers_of(render_answers({"integration_name": name}, tmp_path / "pack"))
 
     assert answers["integration_name"] == name
     assert answers["integration_id"] == integration_id
@@ -199,7 +224,7 @@ def test_bad_answers_are_rejected_with_what_is_accepted(
     nothing is rendered."""
     dest = tmp_path / "pack"
     with pytest.raises(ValueError) as caught:
-        render_pack(answers, dest)
+        render_answers(answers, dest)
 
     assert f"'{key}'" in str(caught.value)
     assert message in str(caught.value)
@@ -232,3 +257,434 @@ def test_copier_cli_copy_with_defaults(tmp_path: Path) -> None:
     assert answers["_src_path"] == str(REPO_ROOT)
     assert answers["_commit"]
     assert (dest / "Integrations" / "AcmeAlerts" / "AcmeAlerts_test.py").is_file()
+
+
+# ---------------------------------------------------------------- answers for real vendor APIs
+
+NEW_API_KEYS = {
+    # key: (answers that make it apply, its default)
+    "api_key_prefix": ({}, ""),
+    "api_key_param": ({"auth_type": "api_key_query"}, "api_key"),
+    "token_url": ({"auth_type": "oauth2_client_credentials"}, "/oauth2/token"),
+    "oauth_scope": ({"auth_type": "oauth2_client_credentials"}, ""),
+    "token_auth_method": (
+        {"auth_type": "oauth2_client_credentials"},
+        "client_secret_post",
+    ),
+    "http_method": ({}, "GET"),
+    "extra_params": ({}, {}),
+    "time_filter": ({}, "params"),
+    "filter_param": (
+        {"time_filter": "expression", "filter_template": "t ge {since}"},
+        "filter",
+    ),
+    "request_time_format": ({}, "iso8601"),
+    "pagination": ({}, "offset"),
+    "page_param": ({"pagination": "page_number"}, "page"),
+    "first_page": ({"pagination": "page_number"}, 1),
+    "has_more_path": ({}, ""),
+    "sort_order": ({}, "ascending"),
+    "max_window_minutes": ({}, 0),
+    "page_size_max": ({}, 0),
+}
+
+
+def test_new_api_answers_have_defaults_that_keep_the_default_pack(
+    tmp_path: Path,
+) -> None:
+    """Every new answer that applies to the default pack records today's behaviour."""
+    answers = answers_of(render_answers({}, tmp_path / "pack"))
+
+    assert answers["integration_kind"] == "incidents"
+    for key, (condition, default) in NEW_API_KEYS.items():
+        if not condition:
+            assert answers[key] == default, key
+    for key in (
+        "api_key_param",
+        "token_url",
+        "oauth_scope",
+        "token_auth_method",
+        "filter_param",
+        "filter_template",
+        "page_param",
+        "first_page",
+        "next_url_path",
+        "cursor_param",
+        "next_cursor_path",
+        "vendor",
+        "product",
+    ):
+        assert key not in answers, key
+
+
+@pytest.mark.parametrize("key", sorted(NEW_API_KEYS))
+def test_each_new_api_answer_has_its_default_where_it_applies(
+    tmp_path: Path, key: str
+) -> None:
+    """Given the answers that make a question apply, its default is recorded."""
+    condition, default = NEW_API_KEYS[key]
+    answers = answers_of(render_answers(condition, tmp_path / "pack"))
+
+    assert answers[key] == default
+
+
+NOT_APPLICABLE = [
+    ({"auth_type": "basic"}, ["api_key_prefix", "api_key_header_name", "token_url"]),
+    ({"auth_type": "api_key_header"}, ["api_key_param", "oauth_scope"]),
+    ({"time_filter": "expression", "filter_template": "a>{since}"}, ["since_param"]),
+    (
+        {"time_filter": "expression", "filter_template": "a>{since}"},
+        ["until_param"],
+    ),
+    ({}, ["filter_param", "filter_template", "page_param", "first_page"]),
+    (
+        {"query_style": "id_greater_than"},
+        ["pagination", "sort_order", "max_window_minutes", "offset_param"],
+    ),
+    ({"query_style": "cursor"}, ["sort_order", "max_window_minutes", "offset_param"]),
+    ({"pagination": "none"}, ["has_more_path", "offset_param"]),
+    (
+        {"query_style": "cursor", "pagination": "link_header"},
+        ["cursor_param", "next_cursor_path", "next_url_path"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("answers", "absent"), NOT_APPLICABLE)
+def test_questions_that_do_not_apply_are_not_recorded(
+    tmp_path: Path, answers: dict, absent: list[str]
+) -> None:
+    """A question whose `when` is false is neither asked nor written to the answers file."""
+    recorded = answers_of(render_answers(answers, tmp_path / "pack"))
+
+    for key in absent:
+        assert key not in recorded, key
+
+
+GOOD_API_ANSWERS = [
+    {"api_key_prefix": "SSWS ", "api_key_header_name": "Authorization"},
+    {"api_key_prefix": "Token token="},
+    {"auth_type": "api_key_query", "api_key_param": "$key"},
+    {
+        "auth_type": "oauth2_client_credentials",
+        "token_url": "https://login.example.com/tenant/oauth2/v2.0/token",
+        "oauth_scope": "https://graph.example.com/.default",
+        "token_auth_method": "client_secret_basic",
+    },
+    {"auth_type": "oauth2_client_credentials", "token_url": "/oauth/token"},
+    {"http_method": "POST", "extra_params": {"filter": {"types": ["a", "b"]}}},
+    {"extra_params": {"$orderby": "createdDateTime asc", "sortOrder": "ASCENDING"}},
+    {"extra_params": {"includeDeleted": False, "version": 2}},
+    {
+        "time_filter": "expression",
+        "filter_param": "$filter",
+        "filter_template": "createdDateTime ge {since} and createdDateTime le {until}",
+        "limit_param": "$top",
+        "pagination": "next_url",
+        "events_path": "value",
+        "next_url_path": "@odata.nextLink",
+    },
+    {
+        "time_filter": "expression",
+        "filter_param": "sysparm_query",
+        "filter_template": "sys_created_on>={since}^ORDERBYsys_created_on",
+        "request_time_format": "%Y-%m-%d %H:%M:%S",
+        "limit_param": "sysparm_limit",
+        "offset_param": "sysparm_offset",
+    },
+    {"time_filter": "expression", "filter_template": "{since}/{until}"},
+    {"until_param": "", "limit_param": ""},
+    {"pagination": "page_number", "page_param": "page", "first_page": 0},
+    {"pagination": "link_header", "has_more_path": "!end_of_stream"},
+    {"pagination": "next_cursor", "has_more_path": "meta.has_more"},
+    {"query_style": "cursor", "pagination": "next_url", "next_url_path": "links.next"},
+    {"query_style": "id_greater_than", "has_more_path": "has_more"},
+    {"sort_order": "descending", "max_window_minutes": 10080, "page_size_max": 10000},
+    {"sort_order": "unordered", "max_window_minutes": 60, "page_size_max": 1},
+]
+
+
+@pytest.mark.parametrize("answers", GOOD_API_ANSWERS)
+def test_real_api_answers_are_accepted_and_recorded(
+    tmp_path: Path, answers: dict
+) -> None:
+    """Answers modelled on real vendor APIs are accepted and recorded as given."""
+    recorded = answers_of(render_answers(answers, tmp_path / "pack"))
+
+    for key, value in answers.items():
+        assert recorded[key] == value, key
+
+
+NEXT_URL = {"pagination": "next_url", "next_url_path": "links.next"}
+EXPRESSION = {"time_filter": "expression", "filter_template": "t ge {since}"}
+BAD_API_ANSWERS = [
+    ({"api_key_prefix": " SSWS"}, "api_key_prefix", "printable ASCII"),
+    ({"api_key_prefix": "Bearer\n"}, "api_key_prefix", "printable ASCII"),
+    (
+        {"auth_type": "api_key_query", "api_key_param": "api key"},
+        "api_key_param",
+        "query-string parameter name",
+    ),
+    (
+        {"auth_type": "oauth2_client_credentials", "token_url": "oauth/token"},
+        "token_url",
+        "path starting with /",
+    ),
+    (
+        {"auth_type": "oauth2_client_credentials", "token_url": "ftp://x.example/t"},
+        "token_url",
+        "http:// or https://",
+    ),
+    (
+        {"auth_type": "oauth2_client_credentials", "oauth_scope": "a  b"},
+        "oauth_scope",
+        "single spaces",
+    ),
+    (
+        {"auth_type": "oauth2_client_credentials", "token_auth_method": "jwt"},
+        "token_auth_method",
+        "Invalid choice",
+    ),
+    ({"http_method": "PUT"}, "http_method", "Invalid choice"),
+    ({"extra_params": ["a", "b"]}, "extra_params", "YAML mapping"),
+    ({"extra_params": {1: "a"}}, "extra_params", "YAML mapping"),
+    ({"extra_params": {"a b": "x"}}, "extra_params", "parameter names"),
+    ({"extra_params": {"sort": None}}, "extra_params", "a value"),
+    (
+        {"extra_params": {"types": ["a", "b"]}},
+        "extra_params",
+        "With http_method GET",
+    ),
+    ({"extra_params": {"limit": 5}}, "extra_params", "limit_param is also limit"),
+    ({"time_filter": "sql"}, "time_filter", "Invalid choice"),
+    (
+        {**EXPRESSION, "filter_param": "from to"},
+        "filter_param",
+        "query-string parameter name",
+    ),
+    (
+        {**EXPRESSION, "filter_param": "limit", "limit_param": "limit"},
+        "limit_param",
+        "filter_param is also limit",
+    ),
+    (
+        {"time_filter": "expression", "filter_template": "t ge {until}"},
+        "filter_template",
+        "must contain {since}",
+    ),
+    ({"time_filter": "expression"}, "filter_template", "1 to 500 printable"),
+    (
+        {"time_filter": "expression", "filter_template": "t ge {since} {start}"},
+        "filter_template",
+        "only the placeholders",
+    ),
+    (
+        {
+            "query_style": "cursor",
+            "time_filter": "expression",
+            "filter_template": "{since}/{until}",
+        },
+        "filter_template",
+        "query_style time_range",
+    ),
+    ({"request_time_format": "%Q"}, "request_time_format", "strptime pattern"),
+    ({"request_time_format": "%H:%M"}, "request_time_format", "needs a year"),
+    ({"pagination": "pages"}, "pagination", "Invalid choice"),
+    (
+        {"query_style": "cursor", "pagination": "offset"},
+        "pagination",
+        "With query_style cursor",
+    ),
+    (
+        {"query_style": "id_greater_than", "pagination": "offset"},
+        "pagination",
+        "query_style id_greater_than",
+    ),
+    (
+        {"pagination": "page_number", "page_param": "offset", "limit_param": "offset"},
+        "page_param",
+        "limit_param is also offset",
+    ),
+    ({"pagination": "page_number", "first_page": 2}, "first_page", "Use 0 or 1"),
+    ({"pagination": "next_url"}, "next_url_path", "set next_url_path"),
+    ({**NEXT_URL, "events_path": ""}, "next_url_path", "set events_path"),
+    ({**NEXT_URL, "next_url_path": "data.next"}, "next_url_path", "inside one"),
+    ({**NEXT_URL, "next_url_path": "links..next"}, "next_url_path", "dotted path"),
+    (
+        {"pagination": "none", "has_more_path": "has_more"},
+        "has_more_path",
+        "with pagination none",
+    ),
+    ({"has_more_path": "!!more"}, "has_more_path", "dotted path"),
+    ({"has_more_path": "data.more"}, "has_more_path", "inside one another"),
+    (
+        {"events_path": "", "has_more_path": "more"},
+        "has_more_path",
+        "set events_path",
+    ),
+    ({"sort_order": "newest"}, "sort_order", "Invalid choice"),
+    ({"max_window_minutes": -1}, "max_window_minutes", "from 0 to 10080"),
+    ({"max_window_minutes": 10081}, "max_window_minutes", "from 0 to 10080"),
+    ({"page_size_max": 10001}, "page_size_max", "from 0 to 10000"),
+    ({"page_size_max": -1}, "page_size_max", "from 0 to 10000"),
+    ({"until_param": "a b"}, "until_param", "leave it empty for none"),
+    (
+        {"pagination": "next_cursor", "cursor_param": "to"},
+        "cursor_param",
+        "until_param is also to",
+    ),
+    (
+        {"auth_type": "api_key_query", "api_key_param": "from"},
+        "since_param",
+        "api_key_param is also from",
+    ),
+    (
+        {"query_filter": True, "query_param": "offset"},
+        "query_param",
+        "offset_param is also offset",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("answers", "key", "message"),
+    BAD_API_ANSWERS,
+    ids=[f"{case[1]}-{index}" for index, case in enumerate(BAD_API_ANSWERS)],
+)
+def test_bad_api_answers_are_rejected_with_what_is_accepted(
+    tmp_path: Path, answers: dict, key: str, message: str
+) -> None:
+    """Each bad answer or impossible combination fails on its question, naming what is
+    accepted (combinations name both keys); nothing is rendered."""
+    dest = tmp_path / "pack"
+    with pytest.raises(ValueError) as caught:
+        render_answers(answers, dest)
+
+    assert f"'{key}'" in str(caught.value)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value).strip()
+    assert not (dest / "Integrations").exists()
+
+
+def test_authorization_header_needs_a_prefix(tmp_path: Path) -> None:
+    """Without a prefix, Authorization is refused naming both ways out."""
+    with pytest.raises(ValueError) as caught:
+        render_answers({"api_key_header_name": "Authorization"}, tmp_path / "pack")
+
+    assert "bearer_token" in str(caught.value)
+    assert "api_key_prefix" in str(caught.value)
+
+
+def test_request_time_format_follows_time_format(tmp_path: Path) -> None:
+    """request_time_format defaults to the answered time_format."""
+    answers = answers_of(
+        render_answers({"time_format": "epoch_millis"}, tmp_path / "pack")
+    )
+
+    assert answers["request_time_format"] == "epoch_millis"
+
+
+def test_pagination_default_follows_the_query_style(tmp_path: Path) -> None:
+    """Cursor style pages with the next cursor; its parameter and path keep their defaults."""
+    answers = answers_of(render_answers({"query_style": "cursor"}, tmp_path / "pack"))
+
+    assert answers["pagination"] == "next_cursor"
+    assert answers["cursor_param"] == "cursor"
+    assert answers["next_cursor_path"] == "next_cursor"
+    assert answers["has_more_path"] == ""
+
+
+# ---------------------------------------------------------------- event collectors
+
+
+def test_integration_kind_is_asked_first_and_frozen() -> None:
+    """integration_kind is the first question and, like the identity, asked only once."""
+    questions = [key for key in COPIER_YML if not key.startswith("_")]
+
+    assert questions[0] == "integration_kind"
+    for key in ("integration_kind", "vendor", "product"):
+        assert COPIER_YML[key]["ask"] == f"{{{{ {key} is not defined }}}}"
+
+
+def test_collector_defaults(tmp_path: Path) -> None:
+    """Given integration_kind events, the derived identity follows collector naming."""
+    answers = answers_of(render_answers({"integration_kind": "events"}, tmp_path / "p"))
+
+    assert answers["integration_kind"] == "events"
+    assert answers["integration_name"] == "Acme Event Collector"
+    assert answers["integration_id"] == "AcmeEventCollector"
+    assert answers["command_prefix"] == "acme-event-collector"
+    assert answers["vendor"] == "acme"
+    assert answers["product"] == "acme"
+    assert answers["fetch_limit_default"] == 1000
+    assert answers["integration_description"].endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("name", "integration_id", "vendor", "product"),
+    [
+        ("Acme Alerts", "AcmeAlertsEventCollector", "acme", "alerts"),
+        (
+            "Okta System Log Event Collector",
+            "OktaSystemLogEventCollector",
+            "okta",
+            "system_log",
+        ),
+        ("Café Überwachung", "CafeUberwachungEventCollector", "cafe", "uberwachung"),
+        ("Abc " * 12 + "Ab", "Abc" * 12 + "EventCollector", "abc", "abc_" * 9 + "abc"),
+    ],
+)
+def test_collector_identity_is_derived_from_the_name(
+    tmp_path: Path, name: str, integration_id: str, vendor: str, product: str
+) -> None:
+    """The collector ID ends with EventCollector; vendor and product come from the name
+    without its "Event Collector" suffix."""
+    answers = answers_of(
+        render_answers(
+            {"integration_kind": "events", "integration_name": name}, tmp_path / "p"
+        )
+    )
+
+    assert answers["integration_id"] == integration_id
+    assert len(answers["integration_id"]) <= 50
+    assert answers["vendor"] == vendor
+    assert answers["product"] == product
+
+
+def test_collector_limits(tmp_path: Path) -> None:
+    """A collector accepts up to 50000 events a run; incidents keep 1 to 200."""
+    events = {"integration_kind": "events"}
+    answers = answers_of(
+        render_answers({**events, "fetch_limit_default": 50000}, tmp_path / "a")
+    )
+    assert answers["fetch_limit_default"] == 50000
+    with pytest.raises(ValueError, match="from 1 to 50000"):
+        render_answers({**events, "fetch_limit_default": 50001}, tmp_path / "b")
+    with pytest.raises(ValueError, match="from 1 to 200"):
+        render_answers({"fetch_limit_default": 1000}, tmp_path / "c")
+
+
+@pytest.mark.parametrize(
+    ("answers", "key"),
+    [
+        ({"integration_kind": "events", "vendor": "Acme"}, "vendor"),
+        ({"integration_kind": "events", "vendor": "_acme"}, "vendor"),
+        ({"integration_kind": "events", "product": "alerts-v2"}, "product"),
+        ({"integration_kind": "events", "product": ""}, "product"),
+    ],
+)
+def test_bad_vendor_or_product_is_rejected(
+    tmp_path: Path, answers: dict, key: str
+) -> None:
+    """vendor and product are lowercase identifiers."""
+    with pytest.raises(ValueError) as caught:
+        render_answers(answers, tmp_path / "pack")
+
+    assert f"'{key}'" in str(caught.value)
+    assert "lowercase ASCII letters, digits or underscores" in str(caught.value)
+
+
+def test_kind_is_a_choice(tmp_path: Path) -> None:
+    """integration_kind accepts incidents or events only."""
+    with pytest.raises(ValueError, match="Invalid choice"):
+        render_answers({"integration_kind": "alerts"}, tmp_path / "pack")
