@@ -60,6 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show every scenario's fetch history, run by run (default: the summary, "
+        "and for a failed scenario the runs that missed or duplicated)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=0, metavar="N", help="random seed (default 0)"
     )
     parser.add_argument(
@@ -94,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         console = Console()
         print_text_report(
-            console if console.is_terminal else Console(width=120), results
+            console if console.is_terminal else Console(width=120),
+            results,
+            verbose=args.verbose,
         )
     return 0 if all(result.passed for result in results) else 1
 
