@@ -193,7 +193,11 @@ def problem_runs_table(result: ScenarioResult) -> Table | None:
 
 
 def print_text_report(
-    console: Console, results: Sequence[ScenarioResult], *, verbose: bool = False
+    console: Console,
+    results: Sequence[ScenarioResult],
+    *,
+    verbose: bool = False,
+    report_hint: bool = True,
 ) -> None:
     """The summary, after the details of each failed scenario.
 
@@ -210,11 +214,11 @@ def print_text_report(
             console.print(line, markup=False, highlight=False)
         console.print()
     console.print(summary_table(results))
-    if not verbose and any(r.skipped_reason is None for r in results):
+    hints = [] if verbose else ["each run's fetch history: --verbose"]
+    hints += ["a picture: --report FILE.html"] if report_hint else []
+    if hints and any(result.skipped_reason is None for result in results):
         console.print(
-            "Each run's fetch history: --verbose. A picture: --report FILE.html.",
-            markup=False,
-            highlight=False,
+            "; ".join(hints).capitalize() + ".", markup=False, highlight=False
         )
 
 
