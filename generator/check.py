@@ -10,6 +10,7 @@ import re
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,11 +22,13 @@ import yaml
 
 from generator.errors import UserError
 from generator.pack import Pack, load_pack
+from generator.pytest_report import failed_tests
 
 IMAGE_SIZE = (120, 50)
 IMAGE_MAX_BYTES = 10 * 1024
 MAX_FETCH_LIMIT = 200
 TEST_TIMEOUT_SECONDS = 600
+SHOWN_FAILED_TESTS = 3
 # Commands the server itself runs: dispatched in the code, never declared in the YAML.
 BUILTIN_COMMANDS = frozenset(
     {
@@ -452,37 +455,44 @@ def check_unit_tests(pack: Pack) -> CheckResult:
     folder = pack.integration_dir
     environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     environ.pop("PYTEST_ADDOPTS", None)
-    try:
-        completed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--rootdir",
-                str(folder),
-                str(folder),
-            ],
-            cwd=folder,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=TEST_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return _result([f"tests ran longer than {TEST_TIMEOUT_SECONDS} s"], "")
+    with tempfile.TemporaryDirectory(prefix="xsoar-fetch-check-") as scratch:
+        report = Path(scratch) / "junit.xml"
+        try:
+            completed = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "--rootdir",
+                    str(folder),
+                    f"--junitxml={report}",
+                    str(folder),
+                ],
+                cwd=folder,
+                env=environ,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=TEST_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return _result([f"tests ran longer than {TEST_TIMEOUT_SECONDS} s"], "")
+        failures = failed_tests(report)
     summary = _pytest_summary(completed.stdout)
     if completed.returncode == 0:
         return _result([], summary)
-    failed = [
-        line.removeprefix("FAILED ").removeprefix("ERROR ")
-        for line in completed.stdout.splitlines()
-        if line.startswith(("FAILED ", "ERROR "))
-    ]
+    failed = [failure.describe() for failure in failures[:SHOWN_FAILED_TESTS]]
+    if len(failures) > SHOWN_FAILED_TESTS:
+        failed.append(
+            f"... and {len(failures) - SHOWN_FAILED_TESTS} more failed; see them with "
+            f"python -m pytest {_relative(pack, folder)}"
+        )
+    if failed and summary:
+        failed.append(summary)
     if completed.returncode == 5:
         failed = ["no tests were collected"]
     fallback = f"pytest exited with status {completed.returncode}"

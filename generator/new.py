@@ -12,11 +12,10 @@ from typing import Any
 
 import yaml
 
-from generator.errors import InvalidAnswerError, UserError, copier_errors, one_line
+from generator.answers import TEMPLATE_CONFIG, check_answers, read_data_file
+from generator.errors import UserError, copier_errors, one_line
 from generator.pack import ANSWERS_FILE
 
-TEMPLATE_CONFIG = "copier.yml"
-YAML_BOOLEANS = {"y", "yes", "t", "true", "on", "n", "no", "f", "false", "off"}
 URL_PREFIXES = (
     "https://",
     "http://",
@@ -81,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
     answers = read_data_file(args.data_file) if args.data_file else {}
     answers.update(parse_data(args.data))
     if not is_url(src):
-        precheck_answers(Path(src), answers)
+        answers = check_answers(
+            Path(src), answers, defaults=args.defaults or not sys.stdin.isatty()
+        )
     render(
         src,
         dest,
@@ -134,71 +135,6 @@ def parse_data(items: list[str]) -> dict[str, str]:
             raise UserError(f"--data {item!r}: expected KEY=VALUE, e.g. pack_name=Acme")
         data[key] = value
     return data
-
-
-def read_data_file(path: str) -> dict[str, Any]:
-    """Read a YAML mapping of answers."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UserError(f"--data-file {path}: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        reason = " ".join(str(error).split())
-        raise UserError(f"--data-file {path}: not valid YAML ({reason})") from error
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise UserError(
-            f"--data-file {path}: expected a YAML mapping of answers (key: value)"
-        )
-    return data
-
-
-def template_questions(template_root: Path) -> dict[str, dict[str, Any]]:
-    """The questions of a local template's copier.yml, each as a dict of its settings."""
-    try:
-        config = yaml.safe_load(
-            (template_root / TEMPLATE_CONFIG).read_text(encoding="utf-8")
-        )
-    except (OSError, yaml.YAMLError):
-        return {}
-    if not isinstance(config, dict):
-        return {}
-    return {
-        key: value if isinstance(value, dict) else {"default": value}
-        for key, value in config.items()
-        if isinstance(key, str) and not key.startswith("_")
-    }
-
-
-def precheck_answers(template_root: Path, answers: dict[str, Any]) -> None:
-    """Reject unknown keys and values of the wrong type before anything is rendered."""
-    questions = template_questions(template_root)
-    if not questions:
-        return
-    for key, value in answers.items():
-        if key not in questions:
-            raise UserError(
-                f"unknown answer '{key}'; the template's questions are: "
-                + ", ".join(sorted(questions))
-            )
-        _check_type(key, str(questions[key].get("type", "")), value)
-
-
-def _check_type(key: str, type_name: str, value: Any) -> None:
-    if not isinstance(value, str):
-        return
-    text = value.strip()
-    if type_name == "bool" and text.lower() not in YAML_BOOLEANS:
-        raise InvalidAnswerError(key, f"{value!r} is not a boolean; use true or false")
-    casts = {"int": int, "float": float}
-    if type_name in casts:
-        try:
-            casts[type_name](text)
-        except ValueError:
-            raise InvalidAnswerError(
-                key, f"{value!r} is not a number; expected an {type_name}"
-            ) from None
 
 
 def render(

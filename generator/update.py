@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from generator.answers import check_update_answers
 from generator.errors import ConflictError, UserError, copier_errors
 from generator.new import parse_data
 from generator.pack import load_pack
@@ -65,7 +66,11 @@ def run(args: argparse.Namespace) -> int:
                 f"{args.dest}: the answers file has no {key}; only packs rendered from "
                 "a tagged git template can be updated"
             )
-    data = parse_data(args.data)
+    data = check_update_answers(
+        pack.answers,
+        parse_data(args.data),
+        defaults=args.defaults or not sys.stdin.isatty(),
+    )
     _require_clean_tree(root, args.dest)
     _run_copier_update(
         root,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import struct
+import subprocess
+import sys
 import textwrap
 import zlib
 from pathlib import Path
@@ -15,6 +18,9 @@ import yaml
 from generator import check
 from generator.cli import main
 from generator.pack import Pack, load_pack
+from generator.pytest_report import failed_tests
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def png_bytes(width: int, height: int) -> bytes:
@@ -102,6 +108,88 @@ def test_check_fails_with_exit_1_naming_the_broken_row(
     assert "test_always_fails" in out
     assert "64x64, expected 120x50" in out
     assert "2 of 8 checks failed" in out
+
+
+def test_check_shows_the_first_failing_assertion_whole(pack: Pack) -> None:
+    """Given a generated test that fails on a long comparison after passing asserts,
+    When check runs as a user runs it, Then the row names the test and its line, the
+    failing statement and the differing values, not a cut-off AssertionError."""
+    with pack.test_path.open("a", encoding="utf-8") as handle:
+        handle.write(textwrap.dedent("""
+
+
+                def test_incident_fields():
+                    incident = {"name": "Acme event with a long title", "severity": 2}
+                    assert incident["name"]
+                    assert incident == {"name": "Acme event with a long title", "severity": 3}
+                """))
+    line = (
+        pack.test_path.read_text("utf-8")
+        .splitlines()
+        .index(
+            '    assert incident == {"name": "Acme event with a long title", "severity": 3}'
+        )
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "check", str(pack.root)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"},
+        check=False,
+    )
+
+    assert result.returncode == 1
+    out = result.stdout
+    assert f"test_incident_fields ({pack.test_path.name}:{line + 1})" in out
+    assert '> assert incident == {"name": "Acme event with a long title"' in out
+    assert "{'severity': 2} != {'severity': 3}" in out
+    assert "AssertionError..." not in out
+    assert "Use -v" not in out
+    assert "1 failed" in out
+
+
+def test_failed_tests_read_from_pytest_report(tmp_path: Path) -> None:
+    """A failure raised in a helper names the test line and where it raised; a
+    fixture error is marked as an error."""
+    (tmp_path / "sample_test.py").write_text(
+        textwrap.dedent("""
+            import pytest
+
+            def parse(value):
+                assert value > 5, "too small"
+                return value
+
+            @pytest.fixture
+            def client():
+                raise RuntimeError("no client")
+
+            def test_nested():
+                assert parse(3) == 3
+
+            def test_uses_client(client):
+                pass
+            """),
+        "utf-8",
+    )
+    report = tmp_path / "junit.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        + [f"--junitxml={report}", str(tmp_path)],
+        capture_output=True,
+        check=False,
+        cwd=tmp_path,
+    )
+
+    nested, errored = failed_tests(report)
+
+    assert nested.test == "test_nested"
+    assert nested.location == "sample_test.py:13, raised at sample_test.py:5"
+    assert nested.statement == "assert parse(3) == 3"
+    assert nested.explanation == ["too small", "assert 3 > 5"]
+    assert errored.test == "test_uses_client (error)"
+    assert "no client" in errored.explanation[0]
 
 
 def test_check_on_a_folder_that_is_no_pack(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,6 +188,45 @@ def test_bad_answer_on_update_is_one_line_and_changes_nothing(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert "'fetch_limit_default'" in err and "1 to 200" in err
+    assert git(project, "status", "--porcelain") == ""
+
+
+def run_update(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``xsoar-fetch update`` as a user runs it, without a terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "update", str(project), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        check=False,
+    )
+
+
+def test_update_answer_that_does_not_apply_is_ignored_with_a_warning(
+    project: Path,
+) -> None:
+    """Given a time_range pack, When update gets a cursor-only answer, Then it warns
+    naming the recorded query_style, updates, and records no cursor_param."""
+    result = run_update(project, "--vcs-ref", "v0.1.0", "--data", "cursor_param=c")
+
+    assert result.returncode == 0, result.stderr
+    assert (
+        "warning: answer cursor_param=c ignored: it applies only when "
+        "query_style == 'cursor' (query_style is 'time_range')"
+    ) in result.stderr.splitlines()
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text("utf-8"))
+    assert "cursor_param" not in answers
+
+
+def test_update_misspelled_answer_gets_a_suggestion(project: Path) -> None:
+    result = run_update(project, "--data", "fetch_limt_default=20")
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "xsoar-fetch update: error: unknown answer 'fetch_limt_default'; "
+        "did you mean 'fetch_limit_default'?"
+    ]
     assert git(project, "status", "--porcelain") == ""
 
 

@@ -43,18 +43,19 @@ YML = {
     ],
 }
 # A small time_range integration written for these tests. DROP_EVERY=2 makes it lose
-# every second event it takes: the simulator must catch that.
+# every second event it takes, FORGET_IDS duplicate: the simulator must catch that.
 INTEGRATION = """
 import demistomock as demisto
 from CommonServerPython import *
 
 DROP_EVERY = {drop}
+FORGET_IDS = {forget}
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def fetch(client, last_run, limit, first_fetch):
     since = last_run.get("last_fetch") or arg_to_datetime(first_fetch).strftime(ISO)
-    last_ids = set(last_run.get("last_ids", []))
+    last_ids = set() if FORGET_IDS else set(last_run.get("last_ids", []))
     now = datetime.now(timezone.utc).strftime(ISO)
     taken, offset, seen = [], 0, set()
     while len(taken) < limit:
@@ -120,13 +121,19 @@ if __name__ in ("__main__", "__builtin__", "builtins"):
 """
 
 
-def write_pack(root: Path, drop: int = 0) -> Path:
-    """A minimal generated-looking pack holding the test integration."""
+def write_pack(root: Path, drop: int = 0, forget: bool = False) -> Path:
+    """A minimal generated-looking pack holding the test integration.
+
+    ``drop``: lose every drop-th event taken; ``forget``: forget the IDs already
+    fetched at the newest time (so events sharing it are created again).
+    """
     folder = root / "Integrations" / "Sample"
     folder.mkdir(parents=True)
     (root / ".copier-answers.yml").write_text(yaml.safe_dump(ANSWERS), "utf-8")
     (folder / "Sample.yml").write_text(yaml.safe_dump(YML), "utf-8")
-    (folder / "Sample.py").write_text(INTEGRATION.format(drop=drop), "utf-8")
+    (folder / "Sample.py").write_text(
+        INTEGRATION.format(drop=drop, forget=forget), "utf-8"
+    )
     return root
 
 
@@ -219,10 +226,11 @@ def test_text_report_shows_history_and_verdict(
     """
     Given the broken integration
     When it is simulated without --json
-    Then the output holds the Fetch history, the missed IDs and a FAIL verdict
+    Then with --verbose the output holds the Fetch history, the missed IDs and a
+    FAIL verdict
     """
     status, out, _ = simulate(
-        capsys, str(broken_pack), "--scenario", "burst", "--scale", "0.2"
+        capsys, str(broken_pack), "--scenario", "burst", "--scale", "0.2", "--verbose"
     )
     assert status == 1
     assert "Fetch history: burst" in out

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from generator.errors import UserError
 from generator.pack import Pack, load_pack
+from generator.simulate.html_report import check_report_path, write_html_report
 from generator.simulate.report import json_report, print_text_report, progress_bar
 from generator.simulate.runner import (
     ScenarioResult,
@@ -60,6 +61,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show every scenario's fetch history, run by run (default: the summary, "
+        "and for a failed scenario the runs that missed or duplicated)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="also write a page of charts, one per scenario, that opens offline "
+        "(needs the report extra: pip install 'xsoar-fetch-template[report]')",
+    )
+    parser.add_argument(
         "--seed", type=int, default=0, metavar="N", help="random seed (default 0)"
     )
     parser.add_argument(
@@ -87,14 +101,21 @@ def run(args: argparse.Namespace) -> int:
     pack = load_pack(args.path)
     if not pack.py_path.is_file():
         raise UserError(f"{pack.py_path} not found: the pack has no integration code")
+    report = check_report_path(args.report) if args.report else None
     scenarios = resolve_scenarios(pack, args.scenario or [ALL], args.seed, args.scale)
     results = simulate(pack, scenarios, seed=args.seed)
+    if report is not None:
+        write_html_report(report, results, pack.integration_id)
+        print(f"Report written to {report}", file=sys.stderr)
     if args.json:
         print(json_report(results))
     else:
         console = Console()
         print_text_report(
-            console if console.is_terminal else Console(width=120), results
+            console if console.is_terminal else Console(width=120),
+            results,
+            verbose=args.verbose,
+            report_hint=report is None,
         )
     return 0 if all(result.passed for result in results) else 1
 

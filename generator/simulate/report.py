@@ -14,6 +14,7 @@ from generator.simulate.runner import ProgressCallback, ScenarioResult
 from generator.simulate.server_loop import RunRecord
 
 MAX_HISTORY_ROWS = 60
+MAX_PROBLEM_ROWS = 20
 SHOWN_IDS = 5
 SHOWN_PROBLEMS = 10
 PROGRESS_FROM_RUNS = 200
@@ -137,16 +138,88 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
     return table
 
 
-def print_text_report(console: Console, results: Sequence[ScenarioResult]) -> None:
-    """Fetch history per scenario that ran, problems found, then the summary."""
+def problem_runs_table(result: ScenarioResult) -> Table | None:
+    """The runs where events were missed or duplicated, each with what went wrong.
+
+    A missed event is shown at the first run after the API served it (the run that
+    should have fetched it); a duplicate at the run that created it again.
+    """
+    problems: dict[int, list[str]] = {}
+    missed_by_run: dict[int, list[str]] = {}
+    for source_id in result.missed_ids:
+        run = result.run_that_missed(source_id)
+        if run is not None:
+            missed_by_run.setdefault(run.number, []).append(source_id)
+    for number, ids in missed_by_run.items():
+        problems.setdefault(number, []).append(f"missed {_few(ids)}")
+    duplicated_by_run: dict[int, list[str]] = {}
+    for source_id, number in result.duplicated_in:
+        duplicated_by_run.setdefault(number, []).append(source_id)
+    for number, ids in duplicated_by_run.items():
+        firsts = sorted(
+            {result.fetched_in[key] for key in ids if key in result.fetched_in}
+        )
+        first = f" (first in run {', '.join(map(str, firsts[:SHOWN_IDS]))})"
+        problems.setdefault(number, []).append(
+            f"duplicated {_few(ids)}{first if firsts else ''}"
+        )
+    if not problems:
+        return None
+    table = Table(
+        title=f"Runs that missed or duplicated: {result.scenario}",
+        title_justify="left",
+    )
+    for name, justify in (
+        ("run", "right"),
+        ("UTC", "left"),
+        ("incidents", "right"),
+        ("problem", "left"),
+        ("message or error", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    by_number = {run.number: run for run in result.runs}
+    rows = []
+    for number in sorted(problems):
+        run = by_number[number]
+        row = _run_row(run)
+        rows.append((row[0], row[1], row[2], "; ".join(problems[number]), row[4]))
+    if len(rows) > MAX_PROBLEM_ROWS:
+        half = MAX_PROBLEM_ROWS // 2
+        hidden = len(rows) - 2 * half
+        rows = rows[:half] + [("", "", "", f"... {hidden} runs ...", "")] + rows[-half:]
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def print_text_report(
+    console: Console,
+    results: Sequence[ScenarioResult],
+    *,
+    verbose: bool = False,
+    report_hint: bool = True,
+) -> None:
+    """The summary, after the details of each failed scenario.
+
+    A failed scenario shows the runs that missed or duplicated and the problems
+    found; ``verbose`` shows the whole fetch history of every scenario that ran.
+    """
     for result in results:
-        if result.skipped_reason is not None:
+        if result.skipped_reason is not None or (result.passed and not verbose):
             continue
-        console.print(history_table(result))
+        table = history_table(result) if verbose else problem_runs_table(result)
+        if table is not None:
+            console.print(table)
         for line in _problems(result):
             console.print(line, markup=False, highlight=False)
         console.print()
     console.print(summary_table(results))
+    hints = [] if verbose else ["each run's fetch history: --verbose"]
+    hints += ["a picture: --report FILE.html"] if report_hint else []
+    if hints and any(result.skipped_reason is None for result in results):
+        console.print(
+            "; ".join(hints).capitalize() + ".", markup=False, highlight=False
+        )
 
 
 def _problems(result: ScenarioResult) -> Iterator[str]:
@@ -197,6 +270,11 @@ def _one_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     joined = " / ".join(lines)
     return joined if len(joined) <= 160 else joined[:157] + "..."
+
+
+def _few(ids: Sequence[str]) -> str:
+    shown = ", ".join(ids[:SHOWN_IDS])
+    return shown + (f" +{len(ids) - SHOWN_IDS}" if len(ids) > SHOWN_IDS else "")
 
 
 def _some(ids: Sequence[str]) -> str:

@@ -58,6 +58,17 @@ class ScenarioResult:
     missed_ids: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
+    served_at: dict[str, datetime] = field(default_factory=dict)
+    fetched_in: dict[str, int] = field(default_factory=dict)
+    duplicated_in: list[tuple[str, int]] = field(default_factory=list)
+
+    def run_that_missed(self, source_id: str) -> RunRecord | None:
+        """The first run after a missed event was served: the one that should have
+        fetched it (None when no run came after)."""
+        served = self.served_at.get(source_id)
+        if served is None:
+            return None
+        return next((run for run in self.runs if run.time >= served), None)
 
     @property
     def passed(self) -> bool:
@@ -255,6 +266,7 @@ def _judge(
 ) -> None:
     by_id = {event.source_id: event for event in events}
     fetched_at: dict[str, datetime] = {}
+    fetched_in: dict[str, int] = {}
     errors: list[str] = []
     for run in runs:
         stamp = f"run {run.number} at {run.time.strftime('%Y-%m-%dT%H:%M:%SZ')}"
@@ -287,8 +299,10 @@ def _judge(
             if source_id in fetched_at:
                 result.duplicates += 1
                 result.duplicate_ids.append(source_id)
+                result.duplicated_in.append((source_id, run.number))
             else:
                 fetched_at[source_id] = run.time
+                fetched_in[source_id] = run.number
     latencies = [
         (fetched_at[key] - (event.served_from() or event.visible_at)).total_seconds()
         for key, event in expected.items()
@@ -304,6 +318,10 @@ def _judge(
         errors = errors[:MAX_ERRORS] + [f"... and {len(errors) - MAX_ERRORS} more"]
     result.errors = errors
     result.runs = runs
+    result.served_at = {
+        key: event.served_from() or event.visible_at for key, event in expected.items()
+    }
+    result.fetched_in = fetched_in
 
 
 def _source_id(incident: Any) -> str:

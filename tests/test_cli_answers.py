@@ -1,0 +1,196 @@
+"""Answers given to ``new``: ignored ones are named, typos get suggestions, YAML errors
+point at the line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from generator.answers import (
+    inapplicable_answers,
+    read_data_file,
+    template_questions,
+    unknown_key_error,
+)
+from generator.errors import UserError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+HEAD = ["--vcs-ref", "HEAD"]
+
+
+def xsoar_fetch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it, without a terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        check=False,
+    )
+
+
+def answers_of(pack: Path) -> dict:
+    return yaml.safe_load((pack / ".copier-answers.yml").read_text("utf-8"))
+
+
+def warnings_in(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("warning:")]
+
+
+def test_answer_that_does_not_apply_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    """Given id_param with the default time_range style, When new runs, Then the pack
+    is rendered, one warning names id_param and the answer that rules it out, and the
+    answer is not recorded."""
+    result = xsoar_fetch(
+        "new", "pack", "--defaults", "--data", "id_param=since", *HEAD, cwd=tmp_path
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert warnings_in(result.stderr) == [
+        "warning: answer id_param=since ignored: it applies only when "
+        "query_style == 'id_greater_than' (query_style is 'time_range')"
+    ]
+    assert "id_param" not in answers_of(tmp_path / "pack")
+
+
+def test_answer_ruled_out_by_a_skipped_question_names_both(tmp_path: Path) -> None:
+    """Given look_back_default with the id_greater_than style (use_lookback is then
+    skipped and false), When new runs, Then the warning shows both deciding answers."""
+    data_file = tmp_path / "answers.yml"
+    data_file.write_text(
+        "query_style: id_greater_than\nlook_back_default: 5\n", "utf-8"
+    )
+    result = xsoar_fetch(
+        "new", "pack", "--defaults", "--data-file", "answers.yml", *HEAD, cwd=tmp_path
+    )
+
+    assert result.returncode == 0, result.stderr
+    (warning,) = warnings_in(result.stderr)
+    assert warning.startswith("warning: answer look_back_default=5 ignored")
+    assert "query_style is 'id_greater_than'" in warning
+    assert "use_lookback is false" in warning
+    assert answers_of(tmp_path / "pack")["query_style"] == "id_greater_than"
+
+
+def test_answer_that_applies_gives_no_warning(tmp_path: Path) -> None:
+    """Given id_param together with query_style id_greater_than, When new runs, Then
+    nothing is reported and the answer is recorded."""
+    result = xsoar_fetch(
+        "new",
+        "pack",
+        "--defaults",
+        "--data",
+        "query_style=id_greater_than",
+        "--data",
+        "id_param=after",
+        *HEAD,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert warnings_in(result.stderr) == []
+    assert answers_of(tmp_path / "pack")["id_param"] == "after"
+
+
+def test_misspelled_key_gets_a_suggestion(tmp_path: Path) -> None:
+    """Given a misspelled key, When new runs, Then one line suggests the question and
+    nothing is written."""
+    result = xsoar_fetch(
+        "new", "pack", "--defaults", "--data", "query_stlye=cursor", cwd=tmp_path
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "xsoar-fetch new: error: unknown answer 'query_stlye'; did you mean "
+        "'query_style'?"
+    ]
+    assert not (tmp_path / "pack").exists()
+
+
+def test_unknown_key_without_a_close_name_lists_the_questions() -> None:
+    questions = template_questions(REPO_ROOT)
+    message = unknown_key_error("colour", questions).message
+    assert "did you mean" not in message
+    assert "query_style" in message and "auth_type" in message
+
+
+def test_yaml_error_names_file_line_and_column(tmp_path: Path) -> None:
+    """Given a data file broken on line 3, When new runs, Then the error names the
+    file, line 3 and its column, and no parser internals."""
+    (tmp_path / "answers.yml").write_text(
+        "integration_name: Acme\nquery_style: cursor\nauth_type: basic: x\n", "utf-8"
+    )
+    result = xsoar_fetch(
+        "new", "pack", "--defaults", "--data-file", "answers.yml", cwd=tmp_path
+    )
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        "xsoar-fetch new: error: --data-file answers.yml, line 3, column 17: "
+        "not valid YAML: mapping values are not allowed here"
+    )
+    assert "<unicode string>" not in result.stderr
+    assert not (tmp_path / "pack").exists()
+
+
+def test_yaml_error_gives_where_an_unclosed_part_started(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yml"
+    path.write_text("a: 1\nb: [1,\nc: 2\n", "utf-8")
+    try:
+        read_data_file(str(path))
+    except UserError as error:
+        assert "line 4, column 1" in error.message
+        assert "started at line 2, column 4" in error.message
+    else:
+        raise AssertionError("a broken YAML file was read")
+
+
+# A questionnaire of chained conditions, as copier.yml gains them: c depends on b,
+# which depends on a; d's default comes from a.
+CHAIN = {
+    "a": {"type": "str", "default": "x", "choices": ["x", "y"]},
+    "b": {"type": "bool", "default": False, "when": "{{ a == 'y' }}"},
+    "c": {"type": "int", "default": 1, "when": "{{ b }}"},
+    "d": {"type": "str", "default": "{{ a }}-suffix"},
+    "e": {"type": "str", "default": "", "when": "{{ d == 'y-suffix' and c > 2 }}"},
+}
+
+
+def test_conditions_are_followed_through_other_conditions() -> None:
+    """b is skipped when a is x and then takes its default (false), as in Copier:
+    so c, which needs b, is skipped too."""
+    ignored = inapplicable_answers(CHAIN, {"b": "true", "c": "3"})
+    assert [(item.key, item.deciding) for item in ignored] == [
+        ("b", {"a": "x"}),
+        ("c", {"b": False}),
+    ]
+
+
+def test_an_answer_that_enables_another_is_taken_into_account() -> None:
+    enabling = {"a": "y", "b": "true", "c": "3", "e": "z"}
+    assert inapplicable_answers(CHAIN, enabling) == []
+    ignored = inapplicable_answers(CHAIN, {**enabling, "c": "1"})
+    assert [(item.key, item.deciding) for item in ignored] == [
+        ("e", {"c": 1, "d": "y-suffix"})
+    ]
+
+
+def test_conditions_on_questions_still_to_be_asked_are_not_judged() -> None:
+    """Interactively, a is asked: whether c applies is not known yet, so c is kept."""
+    assert inapplicable_answers(CHAIN, {"c": "3"}, defaults=False) == []
+    assert [item.key for item in inapplicable_answers(CHAIN, {"c": "3"})] == ["c"]
+
+
+def test_recorded_answers_decide_on_update() -> None:
+    recorded = {"a": "y", "b": False}
+    ignored = inapplicable_answers(CHAIN, {"c": "3"}, recorded=recorded)
+    assert [(item.key, item.deciding) for item in ignored] == [("c", {"b": False})]
+    assert inapplicable_answers(CHAIN, {"b": "yes", "c": "3"}, recorded=recorded) == []
