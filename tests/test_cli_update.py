@@ -206,14 +206,16 @@ def run_update(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_update_answer_that_does_not_apply_is_ignored_with_a_warning(
     project: Path,
 ) -> None:
-    """Given a time_range pack, When update gets a cursor-only answer, Then it warns
-    naming the recorded query_style, updates, and records no cursor_param."""
+    """Given a time_range pack with offset paging, When update gets a cursor-only
+    answer, Then it warns naming the recorded answers, updates, records no cursor_param.
+    """
     result = run_update(project, "--vcs-ref", "v0.1.0", "--data", "cursor_param=c")
 
     assert result.returncode == 0, result.stderr
     assert (
         "warning: answer cursor_param=c ignored: it applies only when "
-        "query_style == 'cursor' (query_style is 'time_range')"
+        "query_style != 'id_greater_than' and pagination == 'next_cursor' "
+        "(pagination is 'offset', query_style is 'time_range')"
     ) in result.stderr.splitlines()
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text("utf-8"))
     assert "cursor_param" not in answers
