@@ -225,7 +225,7 @@ def ship_template(source_root: Path, package_dir: Path, version: str) -> Path:
 
 
 def template_commit(source_root: Path) -> str | None:
-    """The commit the template files come from: git HEAD when they are committed.
+    """The commit the template files come from: HEAD when they are committed.
 
     Outside a git checkout (an sdist), the build info the sdist carries is used.
     """
@@ -235,7 +235,8 @@ def template_commit(source_root: Path) -> str | None:
     status = git_output(source_root, "status", "--porcelain", "--", *present)
     if status is None or status.strip():
         return None
-    commit = git_output(source_root, "rev-parse", "HEAD")
+    # The form Copier records as _commit, so that an update at the same version is a no-op.
+    commit = git_output(source_root, "describe", "--tags", "--always")
     return commit.strip() if commit else None
 
 
