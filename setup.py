@@ -48,12 +48,9 @@ class BuildPyWithTemplate(build_py):
 class SdistWithTemplate(sdist):
     """sdist that carries the template files and the commit they come from."""
 
-    def add_defaults(self) -> None:
-        super().add_defaults()
-        self.filelist.extend(TEMPLATE_SOURCE.template_file_list(ROOT))
-
     def make_release_tree(self, base_dir: str, files: list[str]) -> None:
-        super().make_release_tree(base_dir, files)
+        template_files = TEMPLATE_SOURCE.template_file_list(ROOT)
+        super().make_release_tree(base_dir, sorted({*files, *template_files}))
         info = {
             "version": self.distribution.get_version(),
             "commit": TEMPLATE_SOURCE.template_commit(ROOT),
