@@ -119,14 +119,6 @@ def run(args: argparse.Namespace) -> int:
         )
     for note in notes:
         print(note, file=sys.stderr)
-    if recorded.absolute:
-        record_source(root / ANSWERS_FILE, recorded.absolute)
-        print(
-            f"note: the pack recorded the relative template path {recorded.src!r}; "
-            f"it was found at {recorded.absolute} (relative to {recorded.base}) and "
-            "is now recorded as that absolute path",
-            file=sys.stderr,
-        )
     conflicts = find_conflicts(root)
     if conflicts:
         raise ConflictError(
@@ -135,7 +127,18 @@ def run(args: argparse.Namespace) -> int:
             + "; resolve the <<<<<<< / >>>>>>> blocks (and *.rej files), then commit"
         )
     after = load_pack(root).answers.get("_commit")
-    if not git(root, "status", "--porcelain", "--untracked-files=all", "--", "."):
+    unchanged = not git(
+        root, "status", "--porcelain", "--untracked-files=all", "--", "."
+    )
+    if recorded.absolute:
+        record_source(root / ANSWERS_FILE, recorded.absolute)
+        print(
+            f"note: the pack recorded the relative template path {recorded.src!r}; "
+            f"it was found at {recorded.absolute} (relative to {recorded.base}) and "
+            f"is now recorded as that absolute path in {ANSWERS_FILE}: commit it",
+            file=sys.stderr,
+        )
+    if unchanged:
         print(f"{args.dest} is already up to date with template {after}.")
         return 0
     print(
