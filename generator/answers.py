@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from generator.errors import InvalidAnswerError, UserError
+from generator.template_source import TEMPLATE_CONFIG
 
-TEMPLATE_CONFIG = "copier.yml"
 YAML_BOOLEANS = {"y", "yes", "t", "true", "on", "n", "no", "f", "false", "off"}
 FALSE_WORDS = {"n", "no", "f", "false", "off", "~", "null", "none"}
 TRUE_WORDS = {"y", "yes", "t", "true", "on"}

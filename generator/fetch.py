@@ -12,21 +12,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import UserError
-from generator.pack import load_pack
-from generator.simulate.instance import (
-    BOOLEAN_TYPE,
-    CREDENTIALS_TYPE,
-    configuration,
-    default_params,
-    load_integration,
-    run_fetch,
-)
+from generator.pack import BOOLEAN_TYPE, CREDENTIALS_TYPE, load_pack
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 CREDENTIAL_PARTS = ("identifier", "password")
 
@@ -74,12 +66,22 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--save-last-run needs --last-run FILE (where to save it)")
     if args.save_last_run and not Path(args.last_run).expanduser().parent.is_dir():
         raise UserError(f"--last-run {args.last_run}: its folder does not exist")
+    from rich.console import Console
+
+    from generator.simulate.instance import (
+        configuration,
+        default_params,
+        load_integration,
+        run_fetch,
+    )
+
     pack = load_pack(args.path)
     if not pack.py_path.is_file():
         raise UserError(f"{pack.py_path} not found: the pack has no integration code")
     entries = configuration(pack)
     params = default_params(pack, entries)
     apply_params(params, entries, args.param)
+    refuse_missing_required(params, entries)
     state_file = Path(args.last_run) if args.last_run else None
     last_run = read_last_run(state_file) if state_file else None
     outcome = run_fetch(load_integration(pack.py_path), params, last_run)
@@ -160,6 +162,36 @@ def apply_params(
             params[name] = value
 
 
+def refuse_missing_required(
+    params: dict[str, Any], entries: list[dict[str, Any]]
+) -> None:
+    """Refuse to run when a required parameter is empty, naming it as the YAML shows it."""
+    missing: list[str] = []
+    for item in entries:
+        if not item.get("required"):
+            continue
+        name = str(item["name"])
+        value = params.get(name)
+        if item.get("type") == CREDENTIALS_TYPE:
+            value = value or {}
+            if not item.get("hiddenusername") and not value.get("identifier"):
+                missing.append(
+                    f"'{item.get('display') or name}' (--param {name}.identifier=USER)"
+                )
+            if not value.get("password"):
+                label = item.get("displaypassword") or item.get("display") or name
+                missing.append(f"'{label}' (--param {name}=SECRET)")
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(f"'{item.get('display') or name}' (--param {name}=VALUE)")
+    if missing:
+        raise UserError(
+            "missing required parameter"
+            + ("s " if len(missing) > 1 else " ")
+            + ", ".join(missing)
+            + "; nothing was sent"
+        )
+
+
 def read_last_run(path: Path) -> dict[str, Any] | None:
     """The lastRun saved in ``path``; None when the file does not exist yet."""
     if not path.exists():
@@ -192,6 +224,8 @@ def write_json_atomically(path: Path, value: Any) -> None:
 
 
 def _incident_table(incidents: list[dict[str, Any]]) -> Table:
+    from rich.table import Table
+
     columns = ("name", "occurred", "dbotMirrorId", "severity")
     table = Table(title=f"{len(incidents)} incident(s)", title_justify="left")
     for name in columns:

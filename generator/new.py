@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -12,19 +13,15 @@ from typing import Any
 
 import yaml
 
-from generator.answers import TEMPLATE_CONFIG, check_answers, read_data_file
+from generator import __version__, template_source
+from generator.answers import check_answers, read_data_file
 from generator.errors import UserError, copier_errors, one_line
 from generator.pack import ANSWERS_FILE
-
-URL_PREFIXES = (
-    "https://",
-    "http://",
-    "git@",
-    "git+",
-    "ssh://",
-    "file://",
-    "gh:",
-    "gl:",
+from generator.template_source import (
+    TEMPLATE_ENV_VAR,
+    TemplateNotFound,
+    TemplateSource,
+    is_url,
 )
 
 
@@ -62,12 +59,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--template",
         metavar="SRC",
-        help="template folder or git URL (default: the installed template)",
+        help=(
+            f"template folder or git URL (default: ${TEMPLATE_ENV_VAR}, else the "
+            "checkout xsoar-fetch runs from, else the copy shipped in the package)"
+        ),
     )
     parser.add_argument(
         "--vcs-ref",
         metavar="REF",
-        help="template git tag, branch or commit (default: the latest release tag)",
+        help=(
+            "template git tag, branch or commit (default: the newest release tag "
+            "vX.Y.Z; a template without release tags gives its newest commit, HEAD, "
+            "and says so)"
+        ),
+    )
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help=(
+            "render a git template's uncommitted changes (refused otherwise: the pack "
+            "would record a commit that exists nowhere, which updates cannot use)"
+        ),
     )
     parser.set_defaults(handler=run)
 
@@ -76,53 +88,115 @@ def run(args: argparse.Namespace) -> int:
     """Validate the request, render into a temporary folder, then move it into place."""
     dest = Path(args.dest).expanduser().absolute()
     _check_dest(dest, args.dest)
-    src = resolve_template(args.template)
+    source = resolve_source(args.template)
     answers = read_data_file(args.data_file) if args.data_file else {}
     answers.update(parse_data(args.data))
-    if not is_url(src):
+    if not is_url(source.src):
         answers = check_answers(
-            Path(src), answers, defaults=args.defaults or not sys.stdin.isatty()
+            Path(source.src), answers, defaults=args.defaults or not sys.stdin.isatty()
         )
+    notes: list[str] = []
+    vcs_ref = choose_ref(
+        source, args.vcs_ref, allow_dirty=args.allow_dirty, notes=notes
+    )
     render(
-        src,
+        source.src,
         dest,
         answers,
         defaults=args.defaults or not sys.stdin.isatty(),
-        vcs_ref=args.vcs_ref,
+        vcs_ref=vcs_ref,
     )
-    _print_next_steps(dest, args.dest)
+    for note in notes:
+        print(note, file=sys.stderr)
+    if source.is_shipped:
+        _note_shipped_copy(dest, args.dest, Path(source.src))
+    _print_next_steps(dest)
     return 0
 
 
-def default_template() -> Path:
-    """The template shipped with this package: the folder holding copier.yml."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / TEMPLATE_CONFIG).is_file():
-        raise UserError(
-            f"no {TEMPLATE_CONFIG} next to the generator package in {root}; "
-            "give the template with --template PATH_OR_URL"
-        )
-    return root
-
-
-def is_url(src: str) -> bool:
-    """Whether ``src`` names a remote git repository rather than a local folder."""
-    return src.startswith(URL_PREFIXES)
+def resolve_source(template: str | None) -> TemplateSource:
+    """The template to render, in order: --template, $XSOAR_FETCH_TEMPLATE, the
+    checkout this package runs from, the copy shipped inside the package."""
+    try:
+        return template_source.resolve(template)
+    except TemplateNotFound as error:
+        raise UserError(str(error)) from None
 
 
 def resolve_template(template: str | None) -> str:
     """The template source as an absolute path or a URL (Copier records it for updates)."""
-    if template is None:
-        return str(default_template())
-    if is_url(template):
-        return template
-    path = Path(template).expanduser()
-    if not (path / TEMPLATE_CONFIG).is_file():
-        raise UserError(
-            f"--template {template}: no {TEMPLATE_CONFIG} there; give a template "
-            "folder or a git URL (https://, git@, gh:...)"
+    return resolve_source(template).src
+
+
+def choose_ref(
+    source: TemplateSource,
+    vcs_ref: str | None,
+    *,
+    allow_dirty: bool,
+    notes: list[str],
+) -> str | None:
+    """The git ref to render: the given one, else the newest release tag, else HEAD.
+
+    Adds one note to ``notes`` when HEAD is taken for want of tags; refuses a template
+    with uncommitted changes at HEAD unless ``allow_dirty`` (then adds a warning).
+    """
+    if source.is_shipped:
+        if vcs_ref:
+            raise UserError(
+                f"--vcs-ref {vcs_ref}: the template shipped in the package is not a git "
+                "repository; give --template PATH_OR_URL of a git clone of the template"
+            )
+        return None
+    path = None if is_url(source.src) else Path(source.src)
+    if (
+        path is not None
+        and template_source.git_output(path, "rev-parse", "--is-inside-work-tree")
+        is None
+    ):
+        if vcs_ref:
+            raise UserError(
+                f"--vcs-ref {vcs_ref}: the template at {source.src} is not a git "
+                "repository; drop --vcs-ref or give a git template"
+            )
+        notes.append(
+            f"note: the template at {source.src} is not a git repository: the pack "
+            "records no template commit, so it cannot be updated until it is pointed "
+            "at a git template (xsoar-fetch update --help)"
         )
-    return str(path.resolve())
+        return None
+    if vcs_ref is None:
+        tags = template_source.release_tags(source.src)
+        if tags:
+            return tags[0]
+        vcs_ref = "HEAD"
+        head = template_source.head_commit(path) if path else None
+        notes.append(
+            f"note: the template at {source.src} has no release tags; used its newest "
+            f"commit (HEAD{', ' + head if head else ''})"
+        )
+    if vcs_ref == "HEAD" and path is not None:
+        notes += check_uncommitted(path, allow_dirty)
+    return vcs_ref
+
+
+def check_uncommitted(path: Path, allow_dirty: bool) -> list[str]:
+    """Refuse uncommitted changes of a local git template, or, allowed, warn of them."""
+    changed = template_source.uncommitted_changes(path)
+    if not changed:
+        return []
+    shown = ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
+    if not allow_dirty:
+        raise UserError(
+            f"the template at {path} has uncommitted changes ({shown}); a pack rendered "
+            "from them records a commit that exists nowhere and cannot be updated. "
+            "Commit them, choose a commit with --vcs-ref REF, or pass --allow-dirty"
+        )
+    return [
+        f"warning: rendered uncommitted changes of the template at {path} ({shown}); "
+        "the pack's recorded _commit will not exist in the template, so a later "
+        "update needs 'xsoar-fetch update DEST --from-ref REF' naming the commit it "
+        "really came from"
+    ]
 
 
 def parse_data(items: list[str]) -> dict[str, str]:
@@ -149,8 +223,10 @@ def render(
     import copier
 
     anchor = _nearest_existing(dest.parent)
-    staging = Path(tempfile.mkdtemp(prefix=".xsoar-fetch-new-", dir=anchor))
+    holder = Path(tempfile.mkdtemp(prefix=".xsoar-fetch-new-", dir=anchor))
+    staging = holder / "pack"
     try:
+        staging.mkdir()  # normal permissions (umask), unlike mkdtemp's 0700
         try:
             with copier_errors() as notes:
                 copier.run_copy(
@@ -166,12 +242,13 @@ def render(
             raise UserError(f"template {src}: {one_line(error)}") from error
         _check_recorded_source(staging)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, dest)  # an existing DEST is empty: checked before
+        if dest.is_dir():  # an existing DEST is empty (checked before): keep its mode
+            shutil.copymode(dest, staging)
+        os.replace(staging, dest)
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(holder, ignore_errors=True)
 
 
 def _check_recorded_source(staging: Path) -> None:
@@ -208,17 +285,63 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-def _print_next_steps(dest: Path, given: str) -> None:
+def _note_shipped_copy(dest: Path, given: str, shipped: Path) -> None:
+    """Record the shipped copy's commit in the pack and say once how to update it."""
+    commit = template_source.build_info(shipped).get("commit")
+    if commit:
+        record_commit(dest / ANSWERS_FILE, commit)
+    print(
+        "note: rendered from the template copy shipped inside xsoar-fetch, which is "
+        "not a git repository, so Copier cannot update this pack as it is; before "
+        f"the first update run: {pointing_command(given, commit)}",
+        file=sys.stderr,
+    )
+
+
+def pointing_command(dest: str, commit: str | None) -> str:
+    """The command that points a pack at a git template (and its version, if unknown)."""
+    url = template_source.project_url() or "GIT_URL_OR_PATH_OF_THE_TEMPLATE"
+    command = f"xsoar-fetch update {shlex.quote(dest)} --template {url}"
+    if not commit:
+        command += f" --from-ref v{__version__}"
+    return command
+
+
+def record_commit(answers_path: Path, commit: str) -> None:
+    """Set ``_commit`` in a Copier answers file, keeping its other lines as they are."""
+    _set_private_answer(answers_path, "_commit", commit)
+
+
+def record_source(answers_path: Path, src: str) -> None:
+    """Set ``_src_path`` in a Copier answers file, keeping its other lines as they are."""
+    _set_private_answer(answers_path, "_src_path", src)
+
+
+def _set_private_answer(answers_path: Path, key: str, value: str) -> None:
+    lines = answers_path.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith(f"{key}:")]
+    at = next((i for i, line in enumerate(kept) if not line.startswith("#")), len(kept))
+    if key == "_src_path" and any(line.startswith("_commit:") for line in kept):
+        at = next(i for i, line in enumerate(kept) if line.startswith("_commit:")) + 1
+    kept.insert(
+        at, f"{key}: {yaml.safe_dump(value, default_style=None).splitlines()[0]}"
+    )
+    answers_path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def _print_next_steps(dest: Path) -> None:
+    """Steps that can be pasted in order: the first enters the pack, the rest use '.'."""
     answers = yaml.safe_load((dest / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
     integration_id = answers.get("integration_id", "<IntegrationId>")
     print(f"Created pack in {dest}")
     print(
-        "\nNext steps:\n"
-        f"  1. cd {given} && git init && git add -A && git commit -m 'Generated pack'"
-        "\n     (updates from the template need a git history)\n"
-        f"  2. xsoar-fetch check {given}          static checks and unit tests\n"
-        f"  3. xsoar-fetch simulate {given}       replay fetches against a fake API\n"
-        f"  4. edit Integrations/{integration_id}/{integration_id}.py to map your "
-        "events, then re-run check\n"
-        f"  5. later: xsoar-fetch update {given}  take in template improvements"
+        "\nNext steps (paste them in order):\n"
+        f"  cd {shlex.quote(str(dest))}\n"
+        "  git init -q && git add -A && git commit -q -m 'Generated pack'"
+        "   # updates need a git history\n"
+        "  xsoar-fetch check .          # static checks and unit tests\n"
+        "  xsoar-fetch simulate .       # hours of fetching against a fake API\n"
+        f"Then edit Integrations/{integration_id}/{integration_id}.py to map your "
+        "events, re-run check and simulate, and later take template improvements "
+        "with 'xsoar-fetch update .'."
     )

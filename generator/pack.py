@@ -11,6 +11,9 @@ import yaml
 from generator.errors import UserError
 
 ANSWERS_FILE = ".copier-answers.yml"
+# Types of the integration YAML's configuration entries (instance parameters).
+BOOLEAN_TYPE = 8
+CREDENTIALS_TYPE = 9
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from generator.cli import main
 from generator.errors import answer_error
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# The working tree's template (Copier would otherwise take the latest release tag).
-HEAD = ["--vcs-ref", "HEAD"]
+# The working tree's template (Copier would otherwise take the latest release tag),
+# uncommitted changes included while the project is being developed.
+HEAD = ["--vcs-ref", "HEAD", "--allow-dirty"]
 
 
 def run_new(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -54,7 +55,7 @@ def test_new_with_defaults_renders_a_pack(
     assert (dest / "pack_metadata.json").is_file()
     assert Path(answers["_src_path"]).is_absolute()
     assert Path(answers["_src_path"]) == REPO_ROOT
-    assert "Next steps" in out and f"xsoar-fetch check {dest}" in out
+    assert "Next steps" in out and f"cd {dest}" in out and "xsoar-fetch check ." in out
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".xsoar-fetch-new")]
 
 
@@ -239,7 +240,7 @@ def test_failure_while_rendering_leaves_nothing_behind(
 
     monkeypatch.setattr(copier, "run_copy", half_render)
     dest = tmp_path / "pack"
-    status, _, err = run_new(capsys, str(dest), "--defaults")
+    status, _, err = run_new(capsys, str(dest), "--defaults", *HEAD)
 
     assert status == 2
     assert_one_line_error(err, "'pack_name'", "Use letters.")

@@ -1,6 +1,6 @@
 """Replay the recorded answers of the server's fetch helpers against the stand-in.
 
-Every case of ``shared/conformance/lookback_reference.json`` is one test: call the
+Every case of ``tests/data/conformance/lookback_reference.json`` is one test: call the
 function with the recorded keyword arguments under the recorded frozen clock and
 compare the JSON round trip of the answer (and of ``last_run`` when it is changed in
 place) with the recording. The whole set is also replayed under a non-UTC local zone.
@@ -22,16 +22,17 @@ import pytest
 from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
-REFERENCE = SHARED_DIR / "conformance" / "lookback_reference.json"
+REFERENCE = (
+    Path(__file__).resolve().parent / "data" / "conformance" / "lookback_reference.json"
+)
 MESSAGE_CHECKED = {"arg_to_number", "arg_to_datetime"}
 
 
 def _load_cases() -> list[dict[str, Any]]:
     if not REFERENCE.is_file():
         raise FileNotFoundError(
-            f"conformance reference not found at {REFERENCE}: the shared/ folder must "
-            "sit beside the repository's folder (…/shared next to …/<repo>)"
+            f"conformance reference not found at {REFERENCE}: it is part of the "
+            "repository (tests/data/conformance/); restore it from git"
         )
     return json.loads(REFERENCE.read_text(encoding="utf-8"))["cases"]
 

@@ -97,7 +97,7 @@ def test_conformance_fails_clearly_without_the_reference(tmp_path: Path) -> None
     assert result.returncode == 1, result.stdout + result.stderr
     assert "skipped" not in result.stdout
     assert "conformance reference not found at" in result.stdout
-    assert str(tmp_path / "shared" / "conformance") in result.stdout
+    assert str(repo / "tests" / "data" / "conformance") in result.stdout
 
 
 @settings(max_examples=150, deadline=None)

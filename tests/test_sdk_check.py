@@ -336,7 +336,10 @@ def test_check_sdk_cli_on_default_pack(
 ) -> None:
     """`xsoar-fetch check --sdk` prints the SDK rows and exits 0 on a default pack."""
     dest = tmp_path / "pack"
-    assert main(["new", str(dest), "--defaults", "--vcs-ref", "HEAD"]) == 0
+    assert (
+        main(["new", str(dest), "--defaults", "--vcs-ref", "HEAD", "--allow-dirty"])
+        == 0
+    )
     capsys.readouterr()
     assert main(["check", str(dest), "--sdk"]) == 0
     out = capsys.readouterr().out

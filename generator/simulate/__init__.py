@@ -10,28 +10,30 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from generator.errors import UserError
-from generator.pack import Pack, load_pack
-from generator.simulate.html_report import check_report_path, write_html_report
-from generator.simulate.report import json_report, print_text_report, progress_bar
-from generator.simulate.runner import (
-    ScenarioResult,
-    instance_params,
-    run_scenario,
-    traits_for,
-)
-from generator.simulate.scenarios import (
-    BUILTINS,
-    DEFAULT_START,
-    Scenario,
-    builtin,
-    load_scenario_file,
-)
+from generator.pack import load_pack
+
+if TYPE_CHECKING:  # the simulator is imported when a simulation runs, not for --help
+    from generator.pack import Pack
+    from generator.simulate.runner import ScenarioResult
+    from generator.simulate.scenarios import Scenario
 
 ALL = "all"
+# The built-in scenarios' names, for --help (scenarios.BUILTINS holds their builders).
+SCENARIO_NAMES = (
+    "steady",
+    "index-lag",
+    "burst",
+    "late-match",
+    "api-errors",
+    "backlog",
+    "malformed",
+    "timezone",
+    "no-next-cursor",
+    "look-back-raised",
+)
 SCENARIO_FILE_SUFFIXES = (".yml", ".yaml", ".json")
 
 
@@ -55,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         metavar="NAME|FILE|all",
         help=(
-            f"a built-in scenario ({', '.join(BUILTINS)}), a YAML/JSON scenario file, "
+            f"a built-in scenario ({', '.join(SCENARIO_NAMES)}), a YAML/JSON scenario file, "
             "or 'all' (the default); repeat to run several"
         ),
     )
@@ -98,6 +100,11 @@ def _scale(text: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate the chosen scenarios; 1 when any scenario missed or duplicated."""
+    from rich.console import Console
+
+    from generator.simulate.html_report import check_report_path, write_html_report
+    from generator.simulate.report import json_report, print_text_report
+
     pack = load_pack(args.path)
     if not pack.py_path.is_file():
         raise UserError(f"{pack.py_path} not found: the pack has no integration code")
@@ -124,6 +131,11 @@ def simulate(
     pack: Pack, scenarios: list[Scenario], seed: int = 0
 ) -> list[ScenarioResult]:
     """Run each scenario, with a progress bar on a terminal."""
+    from rich.console import Console
+
+    from generator.simulate.report import progress_bar
+    from generator.simulate.runner import run_scenario
+
     results = []
     with progress_bar(Console(file=sys.stderr)) as for_scenario:
         for scenario in scenarios:
@@ -136,6 +148,14 @@ def resolve_scenarios(
     pack: Pack, choices: list[str], seed: int = 0, scale: float = 1.0
 ) -> list[Scenario]:
     """Turn ``--scenario`` values into scenarios (built-in names, files, ``all``)."""
+    from generator.simulate.runner import instance_params, traits_for
+    from generator.simulate.scenarios import (
+        BUILTINS,
+        DEFAULT_START,
+        builtin,
+        load_scenario_file,
+    )
+
     base = traits_for(pack, instance_params(pack), DEFAULT_START)
     scenarios: list[Scenario] = []
     for choice in choices:

@@ -15,12 +15,10 @@ from types import ModuleType
 from typing import Any
 
 from generator.errors import UserError
-from generator.pack import Pack
+from generator.pack import BOOLEAN_TYPE, CREDENTIALS_TYPE, Pack
 from generator.runtime import RUNTIME_DIR
 
 FETCH_COMMAND = "fetch-incidents"
-BOOLEAN_TYPE = 8
-CREDENTIALS_TYPE = 9
 ERROR_ENTRY_TYPE = 4
 _module_numbers = itertools.count(1)
 _configurations: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
