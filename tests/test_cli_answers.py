@@ -19,7 +19,7 @@ from generator.answers import (
 from generator.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-HEAD = ["--vcs-ref", "HEAD"]
+HEAD = ["--vcs-ref", "HEAD", "--allow-dirty"]
 
 
 def xsoar_fetch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
