@@ -52,8 +52,7 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("rate-limit", "time_range_lookback_iso_zero_look_back"): "missed 23",
     **{("cursor-expiry", name): "missed 50" for name in CURSOR_SETS},
     **{
-        ("last-run-growth", name): "2 runs over the Fetch Limit"
-        for name in CURSOR_SETS
+        ("last-run-growth", name): "2 runs over the Fetch Limit" for name in CURSOR_SETS
     },
 }
 

@@ -10,17 +10,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from answer_sets import ANSWER_SETS, render_pack
 
-from generator.simulate.events import IDS_AT_CREATION
+from generator.pack import Pack, load_pack
+from generator.simulate.events import IDS_AT_CREATION, EventSpec
 from generator.simulate.report import summary_table
 from generator.simulate.runner import (
     DRAIN_EMPTY_RUNS,
     ScenarioResult,
     quiet_runs_to_drain,
+    run_scenario,
 )
 from generator.simulate.scenarios import (
     DEFAULT_START,
     PackTraits,
+    Scenario,
     ScenarioFileError,
     builtin,
     load_scenario_file,
@@ -129,7 +133,11 @@ def test_late_ids_number_events_at_creation() -> None:
 
 @pytest.mark.parametrize(
     ("look_back", "use_lookback", "interval", "quiet"),
-    [(0, False, 1, DRAIN_EMPTY_RUNS), (10, False, 1, DRAIN_EMPTY_RUNS), (5, True, 1, 13)],
+    [
+        (0, False, 1, DRAIN_EMPTY_RUNS),
+        (10, False, 1, DRAIN_EMPTY_RUNS),
+        (5, True, 1, 13),
+    ],
 )
 def test_draining_lasts_as_long_as_the_window_can_revisit(
     look_back: int, use_lookback: bool, interval: int, quiet: int
@@ -207,3 +215,55 @@ def test_scenario_file_with_unknown_ids_at(tmp_path: Path) -> None:
     path.write_text("cycles: 3\napi: {ids_at: later}\nevents: [{at: 1}]\n", "utf-8")
     with pytest.raises(ScenarioFileError, match="api.ids_at must be visibility or"):
         load_scenario_file(path)
+
+
+def test_scenario_file_restarts(tmp_path: Path) -> None:
+    """restarts: run numbers within the cycles; anything else names the key."""
+    good = tmp_path / "restarts.yml"
+    good.write_text("cycles: 5\nrestarts: [2, 4]\nevents: [{at: 1}]\n", "utf-8")
+    assert load_scenario_file(good).restarts == frozenset({2, 4})
+    bad = tmp_path / "bad-restarts.yml"
+    bad.write_text("cycles: 5\nrestarts: [9]\nevents: [{at: 1}]\n", "utf-8")
+    with pytest.raises(ScenarioFileError, match="restarts: run number must be from 1"):
+        load_scenario_file(bad)
+
+
+def test_restarts_load_the_integration_afresh(tmp_path: Path) -> None:
+    """
+    Given a pack whose module counts its fetches in a module-level variable
+    When a scenario restarts the integration before run 3
+    Then the count starts over at run 3, and the fetch still misses nothing
+    """
+    pack = render_defaults(tmp_path)
+    code = next(
+        path
+        for path in (pack.root / "Integrations").glob("*/*.py")
+        if not path.stem.endswith("_test")
+    )
+    text = code.read_text("utf-8")
+    marker = "def main() -> None:"
+    text = text.replace(
+        marker,
+        "RUNS_IN_THIS_PROCESS = [0]\n\n\n" + marker,
+    ).replace(
+        "    params = demisto.params()\n",
+        "    params = demisto.params()\n    RUNS_IN_THIS_PROCESS[0] += 1\n"
+        "    demisto.updateModuleHealth(f'run {RUNS_IN_THIS_PROCESS[0]}')\n",
+        1,
+    )
+    code.write_text(text, "utf-8")
+    scenario = Scenario(
+        name="restart",
+        description="restart before run 3",
+        cycles=4,
+        events=[EventSpec(time=DEFAULT_START + timedelta(minutes=m)) for m in range(4)],
+        restarts=frozenset({3}),
+    )
+    result = run_scenario(load_pack(pack.root), scenario)
+    messages = [run.message for run in result.runs[:4]]
+    assert messages == ["run 1", "run 2", "run 1", "run 2"]
+    assert (result.missed, result.duplicates) == (0, 0)
+
+
+def render_defaults(tmp_path: Path) -> Pack:
+    return load_pack(render_pack(ANSWER_SETS["defaults"], tmp_path / "defaults"))

@@ -225,6 +225,9 @@ def run_scenario(
                 clock.move_to(now)
                 if number in changes:
                     loop.edit_instance(changes[number])
+                if number in scenario.restarts:
+                    unload_integration(loop.module)
+                    loop.module = load_integration(pack.py_path)
                 before = len(api.stats.injected)
                 requests_before = api.stats.requests
                 api.begin_cycle(now, scenario.failures.get(number))

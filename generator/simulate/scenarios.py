@@ -85,6 +85,9 @@ class Scenario:
     param_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
     quirks: ApiQuirks = field(default_factory=ApiQuirks)
     ids_at: str = IDS_AT_VISIBILITY
+    # run numbers before which the server restarts the integration: a fresh module, only
+    # the saved lastRun and integration context carried over
+    restarts: frozenset[int] = frozenset()
     # fetch core -> why it cannot help missing events here (a documented limitation
     # of that core: the scenario still fails on it, with this reason beside the counts)
     limitations: dict[str, str] = field(default_factory=dict)
@@ -629,6 +632,7 @@ FILE_KEYS = {
     "start",
     "params",
     "param_changes",
+    "restarts",
     "requires",
     "api",
     "events",
@@ -730,7 +734,20 @@ def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
         param_changes=_param_changes(data.get("param_changes") or {}, cycles),
         quirks=ApiQuirks.from_file(api),
         ids_at=ids_at,
+        restarts=_restarts(data.get("restarts") or [], cycles),
     )
+
+
+def _restarts(value: Any, cycles: int) -> frozenset[int]:
+    """``restarts``: run numbers before which the integration is loaded afresh."""
+    if not isinstance(value, list):
+        raise ValueError("restarts must be a list of run numbers")
+    for run in value:
+        if isinstance(run, bool) or not isinstance(run, int) or not 1 <= run <= cycles:
+            raise ValueError(
+                f"restarts: run number must be from 1 to cycles ({cycles}), got {run!r}"
+            )
+    return frozenset(value)
 
 
 def _param_changes(value: Any, cycles: int) -> dict[int, dict[str, Any]]:
