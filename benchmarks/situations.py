@@ -5,6 +5,11 @@ Limit, the largest lastRun and the most requests in one run), or why it does not
 These are the figures docs/architecture.md quotes under "Known limitations by situation".
 
     .venv/bin/python benchmarks/situations.py [--scale S] [--seed N] [--scenario NAME]...
+    .venv/bin/python benchmarks/situations.py --burst-requests [--scale S]
+
+``--burst-requests`` instead prints, per answer set, the most requests one run makes for
+the rate-limit scenario's same-second burst with the rate limit lifted (the goal: in
+proportion to the new events, not to the events already taken at that second).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +28,7 @@ from answer_sets import ANSWER_SETS, render_pack  # noqa: E402
 
 from generator.pack import load_pack  # noqa: E402
 from generator.simulate import resolve_scenarios  # noqa: E402
+from generator.simulate.api_quirks import ApiQuirks  # noqa: E402
 from generator.simulate.runner import ScenarioResult, run_scenario  # noqa: E402
 
 SITUATIONS = {
@@ -57,7 +64,10 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scenario", action="append", choices=list(SITUATIONS))
+    parser.add_argument("--burst-requests", action="store_true")
     args = parser.parse_args()
+    if args.burst_requests:
+        return burst_requests(args.scale, args.seed)
     names = args.scenario or list(SITUATIONS)
     header = "| answer set | " + " | ".join(names) + " |"
     print(f"missed/duplicated at --scale {args.scale} --seed {args.seed}")
@@ -90,6 +100,31 @@ def main() -> int:
             f"most requests in one run {requests}"
         )
     print(f"wall {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def burst_requests(scale: float, seed: int) -> int:
+    """Most requests in one run for the same-second burst, no rate limit, per set."""
+    print(f"same-second burst, no rate limit, --scale {scale} --seed {seed}")
+    print()
+    print(
+        "| answer set | events | runs | most requests in one run | missed/duplicated |"
+    )
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as root:
+        for set_name, answers in ANSWER_SETS.items():
+            pack = load_pack(render_pack(answers, Path(root) / set_name))
+            (scenario,) = resolve_scenarios(
+                pack, ["rate-limit"], seed=seed, scale=scale
+            )
+            result = run_scenario(
+                pack, replace(scenario, quirks=ApiQuirks()), seed=seed
+            )
+            print(
+                f"| {set_name} | {result.events} | {result.cycles} | "
+                f"{result.max_requests_per_run} | {cell(result)} |",
+                flush=True,
+            )
     return 0
 
 
