@@ -267,3 +267,54 @@ def test_restarts_load_the_integration_afresh(tmp_path: Path) -> None:
 
 def render_defaults(tmp_path: Path) -> Pack:
     return load_pack(render_pack(ANSWER_SETS["defaults"], tmp_path / "defaults"))
+
+
+REPLAY_AFTER_TWO_WINDOWS = '''
+
+_fetch_without_replay = fetch_incidents
+
+
+def fetch_incidents(client, last_run, **kwargs):
+    """Create the first incident again two windows after taking it (a forgotten ID)."""
+    incidents, next_run = _fetch_without_replay(client, last_run=last_run, **kwargs)
+    now = datetime.now(timezone.utc)
+    first = last_run.get("first_taken")
+    if first is None and incidents:
+        first = {"incident": incidents[0], "at": now.strftime(DATE_FORMAT)}
+    replayed = bool(last_run.get("replayed"))
+    if first and not replayed:
+        taken = datetime.strptime(first["at"], DATE_FORMAT).replace(tzinfo=timezone.utc)
+        if now - taken >= timedelta(minutes=2 * (kwargs["look_back"] + 1)):
+            incidents = incidents + [first["incident"]]
+            replayed = True
+    next_run["first_taken"] = first
+    next_run["replayed"] = replayed
+    return incidents, next_run
+'''
+
+
+def test_draining_waits_for_a_duplicate_two_windows_late(tmp_path: Path) -> None:
+    """
+    Given a look-back pack (look-back 5) changed to create its first incident again two
+        windows (12 minutes) after taking it, and three events in the first 3 minutes
+    When a 5-run scenario is simulated
+    Then draining goes on past the old three quiet runs and reports the duplicate
+    """
+    pack = load_pack(
+        render_pack(
+            ANSWER_SETS["time_range_lookback_epoch_millis_nested"], tmp_path / "lb"
+        )
+    )
+    code = pack.py_path
+    code.write_text(code.read_text("utf-8") + REPLAY_AFTER_TWO_WINDOWS, "utf-8")
+    scenario = Scenario(
+        name="late-duplicate",
+        description="a duplicate 12 minutes after the last new event",
+        cycles=5,
+        events=[EventSpec(time=DEFAULT_START + timedelta(minutes=m)) for m in range(3)],
+        params={"look_back": "5"},
+    )
+    result = run_scenario(pack, scenario)
+    numbers = [run.number for run in result.runs if run.incidents]
+    assert result.duplicates == 1
+    assert numbers[-1] - numbers[-2] > DRAIN_EMPTY_RUNS + 1  # after > 3 quiet runs
