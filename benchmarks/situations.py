@@ -5,7 +5,7 @@ Limit, the largest lastRun and the most requests in one run), or why it does not
 These are the figures docs/architecture.md quotes under "Known limitations by situation".
 
     .venv/bin/python benchmarks/situations.py [--scale S] [--seed N] [--scenario NAME]...
-    .venv/bin/python benchmarks/situations.py --burst-requests [--scale S]
+    .venv/bin/python benchmarks/situations.py --burst-requests [--scale S] [--answer-set NAME]...
 
 ``--burst-requests`` instead prints, per answer set, the most requests one run makes for
 the rate-limit scenario's same-second burst with the rate limit lifted (the goal: in
@@ -64,10 +64,12 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scenario", action="append", choices=list(SITUATIONS))
+    parser.add_argument("--answer-set", action="append", choices=list(ANSWER_SETS))
     parser.add_argument("--burst-requests", action="store_true")
     args = parser.parse_args()
+    sets = args.answer_set or list(ANSWER_SETS)
     if args.burst_requests:
-        return burst_requests(args.scale, args.seed)
+        return burst_requests(sets, args.scale, args.seed)
     names = args.scenario or list(SITUATIONS)
     header = "| answer set | " + " | ".join(names) + " |"
     print(f"missed/duplicated at --scale {args.scale} --seed {args.seed}")
@@ -77,8 +79,8 @@ def main() -> int:
     extremes: dict[str, tuple[int, int]] = {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as root:
-        for set_name, answers in ANSWER_SETS.items():
-            pack = load_pack(render_pack(answers, Path(root) / set_name))
+        for set_name in sets:
+            pack = load_pack(render_pack(ANSWER_SETS[set_name], Path(root) / set_name))
             cells = []
             for name in names:
                 (scenario,) = resolve_scenarios(
@@ -103,7 +105,7 @@ def main() -> int:
     return 0
 
 
-def burst_requests(scale: float, seed: int) -> int:
+def burst_requests(sets: list[str], scale: float, seed: int) -> int:
     """Most requests in one run for the same-second burst, no rate limit, per set."""
     print(f"same-second burst, no rate limit, --scale {scale} --seed {seed}")
     print()
@@ -112,8 +114,8 @@ def burst_requests(scale: float, seed: int) -> int:
     )
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as root:
-        for set_name, answers in ANSWER_SETS.items():
-            pack = load_pack(render_pack(answers, Path(root) / set_name))
+        for set_name in sets:
+            pack = load_pack(render_pack(ANSWER_SETS[set_name], Path(root) / set_name))
             (scenario,) = resolve_scenarios(
                 pack, ["rate-limit"], seed=seed, scale=scale
             )
