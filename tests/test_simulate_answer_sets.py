@@ -1,7 +1,11 @@
 """Every answer set of the template passes every scenario that applies to it.
 
 Each pack is rendered once per session; the built-in scenarios run at a reduced size
-(the benchmark and the CLI run them at full size).
+(the benchmark and the CLI run them at full size). Where the generated code is known to
+fail a scenario today, the case is a strict xfail whose reason holds the measured counts
+(benchmarks/situations.py at the same scale and seed): a fix turns it into an unexpected
+pass, which fails until the entry is removed. A documented limitation of a fetch core
+(the scenario names it) is asserted as such.
 """
 
 from __future__ import annotations
@@ -18,12 +22,60 @@ from generator.errors import UserError
 from generator.pack import Pack, load_pack
 from generator.simulate import resolve_scenarios
 from generator.simulate.events import EventSpec
-from generator.simulate.runner import run_scenario
-from generator.simulate.scenarios import BUILTINS, DEFAULT_START, Scenario
+from generator.simulate.runner import instance_params, run_scenario, traits_for
+from generator.simulate.scenarios import BUILTINS, DEFAULT_START, PackTraits, Scenario
 
 SCALE = 0.05
+SEED = 7
 # The backlog is worked off at one Fetch Limit per run: keep it to a few dozen runs.
 SCALES = {"backlog": 0.005}
+CURSOR_SETS = (
+    "cursor_iso_no_auth_nested",
+    "cursor_epoch_millis_bearer_query",
+    "cursor_compact_pattern_api_key",
+    "longest_answers_cursor",
+)
+# (scenario, answer set) -> what the generated code does today, measured at SCALE and
+# SEED: missed/duplicated incidents and runs over the Fetch Limit.
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("outage-lag", "time_range_lookback_epoch_millis_nested"): "missed 42",
+    ("outage-lag", "time_range_lookback_offset_pattern"): "missed 42",
+    ("duplicate-rows", "time_range_lookback_iso_zero_look_back"): (
+        "missed 1: a page holding only a repeated row ends paging"
+    ),
+    **{("duplicate-rows", name): "duplicated 13" for name in CURSOR_SETS},
+    ("constant-delay", "time_range_lookback_epoch_millis_nested"): "missed 154",
+    ("constant-delay", "time_range_lookback_iso_zero_look_back"): "missed 15",
+    ("constant-delay", "time_range_lookback_offset_pattern"): "missed 154",
+    ("rate-limit", "time_range_lookback_epoch_millis_nested"): "missed 43",
+    ("rate-limit", "time_range_day_first_basic_top_level_list"): "missed 443",
+    ("rate-limit", "time_range_lookback_iso_zero_look_back"): "missed 23",
+    **{("cursor-expiry", name): "missed 50" for name in CURSOR_SETS},
+    **{
+        ("last-run-growth", name): "2 runs over the Fetch Limit" for name in CURSOR_SETS
+    },
+}
+
+
+def matrix() -> list[object]:
+    """Every (answer set, scenario), the known failures marked as strict xfails."""
+    cases: list[object] = []
+    for answer_set in ANSWER_SETS:
+        for scenario_name in BUILTINS:
+            known = KNOWN_FAILURES.get((scenario_name, answer_set))
+            marks = (
+                [
+                    pytest.mark.xfail(
+                        reason=f"known failure, before a fix: {known}",
+                        strict=True,
+                        raises=AssertionError,
+                    )
+                ]
+                if known
+                else []
+            )
+            cases.append(pytest.param(answer_set, scenario_name, marks=marks))
+    return cases
 
 
 @pytest.fixture(scope="session")
@@ -40,25 +92,31 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pack]:
     return Lazy()
 
 
-@pytest.mark.parametrize("scenario_name", list(BUILTINS))
-@pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
+@pytest.mark.parametrize(("answer_set", "scenario_name"), matrix())
 def test_answer_set_passes_scenario(
     packs: dict[str, Pack], answer_set: str, scenario_name: str
 ) -> None:
     """
     Given a pack rendered from one answer set
     When a built-in scenario is simulated against it
-    Then it is skipped with a reason, or nothing is missed, duplicated or invalid
+    Then it is skipped with a reason; or it fails only by missing events, with the
+        documented limitation of its fetch core; or nothing is missed, duplicated or
+        invalid and no run goes over the Fetch Limit
     """
     pack = packs[answer_set]
     scale = SCALES.get(scenario_name, SCALE)
-    (scenario,) = resolve_scenarios(pack, [scenario_name], seed=7, scale=scale)
-    result = run_scenario(pack, scenario, seed=7)
+    (scenario,) = resolve_scenarios(pack, [scenario_name], seed=SEED, scale=scale)
+    result = run_scenario(pack, scenario, seed=SEED)
     if result.skipped_reason is not None:
         assert result.cycles == 0 and result.incidents == 0
         return
+    if result.limitation is not None:
+        assert result.missed > 0 and result.duplicates == result.invalid == 0
+        assert result.limitation == scenario.limitations[traits_of(pack).fetch_core]
+        return
     problems = [error for error in result.errors if "(injected" not in error]
-    assert (result.missed, result.duplicates, result.invalid) == (0, 0, 0), (
+    counts = (result.missed, result.duplicates, result.invalid, result.over_limit_runs)
+    assert counts == (0, 0, 0, 0), (
         result.missed_ids[:10],
         result.duplicate_ids[:10],
         problems[:5],
@@ -67,8 +125,12 @@ def test_answer_set_passes_scenario(
     assert result.cycles >= scenario.cycles
     if scenario.failures:
         assert any(not run.ok for run in result.runs)
-    else:
+    elif not scenario.quirks.rate_limit:  # a run refused with 429 fails; it may retry
         assert problems == []
+
+
+def traits_of(pack: Pack) -> PackTraits:
+    return traits_for(pack, instance_params(pack), DEFAULT_START)
 
 
 EXPECTED_TO_RUN = {
@@ -78,6 +140,11 @@ EXPECTED_TO_RUN = {
     "timezone": "time_range_lookback_offset_pattern",
     "no-next-cursor": "cursor_iso_no_auth_nested",
     "look-back-raised": "time_range_lookback_iso_zero_look_back",
+    "outage-lag": "time_range_lookback_iso_zero_look_back",
+    "late-flood": "time_range_lookback_epoch_millis_nested",
+    "duplicate-rows": "id_greater_than_epoch_seconds",
+    "constant-delay": "defaults",
+    "rate-limit": "cursor_iso_no_auth_nested",
 }
 EXPECTED_SKIPS = {
     ("index-lag", "defaults"): "look-back",
@@ -85,6 +152,15 @@ EXPECTED_SKIPS = {
     ("timezone", "id_greater_than_epoch_seconds"): "UTC offset",
     ("no-next-cursor", "defaults"): "cursor",
     ("look-back-raised", "defaults"): "look-back",
+    ("outage-lag", "cursor_iso_no_auth_nested"): "look-back",
+    ("late-flood", "id_greater_than_epoch_seconds"): "look-back",
+    ("cursor-expiry", "defaults"): "cursor",
+    ("late-ids", "cursor_iso_no_auth_nested"): "by ID",
+}
+LIMITED = {
+    # scenario: a pack whose fetch core cannot pass it, and a word of the reason
+    "late-match": ("id_greater_than_epoch_seconds", "IDs only rise"),
+    "late-ids": ("id_greater_than_iso_basic_top_level_list", "numbered earlier"),
 }
 
 
@@ -102,6 +178,26 @@ def test_conditional_scenarios_run_where_they_apply(
     result = run_scenario(pack, scenario, seed=1)
     assert result.skipped_reason is None
     assert result.passed
+
+
+@pytest.mark.parametrize(("scenario_name", "limited"), LIMITED.items())
+def test_limitations_fail_with_their_reason(
+    packs: dict[str, Pack], scenario_name: str, limited: tuple[str, str]
+) -> None:
+    """
+    Given a pack whose fetch core cannot catch what a scenario does (late matches,
+        IDs numbered before events show)
+    When that scenario is simulated
+    Then it runs and fails, missing events, with the documented reason, never skipped
+    """
+    answer_set, words = limited
+    pack = packs[answer_set]
+    (scenario,) = resolve_scenarios(pack, [scenario_name], seed=1, scale=SCALE)
+    result = run_scenario(pack, scenario, seed=1)
+    assert result.skipped_reason is None and not result.passed
+    assert result.missed > 0 and result.duplicates == 0
+    assert result.limitation is not None and words in result.limitation
+    assert result.to_json()["limitation"] == result.limitation
 
 
 @pytest.mark.parametrize(("key", "reason"), EXPECTED_SKIPS.items())

@@ -193,8 +193,11 @@ def test_json_report_has_the_documented_shape(
         "cycles",
         "max_latency_minutes",
         "max_last_run_bytes",
+        "max_requests_per_run",
+        "over_limit_runs",
         "errors",
         "skipped_reason",
+        "limitation",
     }
     assert steady["scenario"] == "steady" and steady["skipped_reason"] is None
     assert steady["events"] == steady["incidents"] > 0

@@ -56,13 +56,15 @@ def test_burst_is_more_than_three_fetch_limits_at_one_timestamp() -> None:
 
 
 def test_late_match_delays_within_the_look_back() -> None:
-    """late-match: some events match late (within the look-back), some never."""
+    """late-match: some events match late (within the look-back), some never; it needs
+    a query filter only, and names the cores that cannot catch late matches."""
     scenario = builtin("late-match", TRAITS)
     delays = [event.match_delay for event in scenario.events]
     late = [delay for delay in delays if delay]
     assert late and max(late) <= timedelta(minutes=TRAITS.look_back)
     assert None in delays
-    assert set(scenario.requires) == {"lookback", "query_filter"}
+    assert scenario.requires == ("query_filter",)
+    assert set(scenario.limitations) == {"time_range", "id_greater_than", "cursor"}
 
 
 def test_api_errors_arm_failures_on_some_runs() -> None:

@@ -33,6 +33,14 @@ SCENARIO_NAMES = (
     "timezone",
     "no-next-cursor",
     "look-back-raised",
+    "outage-lag",
+    "late-flood",
+    "duplicate-rows",
+    "constant-delay",
+    "rate-limit",
+    "cursor-expiry",
+    "last-run-growth",
+    "late-ids",
 )
 SCENARIO_FILE_SUFFIXES = (".yml", ".yaml", ".json")
 

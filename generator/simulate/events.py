@@ -14,6 +14,10 @@ MISSING_TIME = "time"
 INT_IDS = "int"
 STRING_IDS = "string"
 FIRST_INT_ID = 1001
+# When the API numbers an event: as it indexes it (visible) or when it happened (its time).
+IDS_AT_VISIBILITY = "visibility"
+IDS_AT_CREATION = "creation"
+ID_NUMBERINGS = (IDS_AT_VISIBILITY, IDS_AT_CREATION)
 
 
 @dataclass(frozen=True)
@@ -63,17 +67,27 @@ class SimEvent:
 
 
 def index_events(
-    specs: Iterable[EventSpec], time_format: str, id_type: str = INT_IDS
+    specs: Iterable[EventSpec],
+    time_format: str,
+    id_type: str = INT_IDS,
+    ids_at: str = IDS_AT_VISIBILITY,
 ) -> list[SimEvent]:
-    """Index ``specs`` as an API does: in order of visibility, IDs rising with the order."""
+    """Index ``specs`` as an API does: in order of visibility.
+
+    IDs rise with that order, or with ``ids_at=creation`` with the events' times (an
+    event visible late then has an ID below events already served).
+    """
+    specs = list(specs)
     ordered = sorted(
         enumerate(specs),
         key=lambda item: (item[1].time + item[1].lag, item[1].time, item[0]),
     )
+    created = sorted(range(len(specs)), key=lambda index: (specs[index].time, index))
+    rank = {index: position for position, index in enumerate(created)}
     events = []
-    for seq, (_, spec) in enumerate(ordered):
+    for seq, (index, spec) in enumerate(ordered):
         moment = representable(spec.time, time_format)
-        number = FIRST_INT_ID + seq
+        number = FIRST_INT_ID + (rank[index] if ids_at == IDS_AT_CREATION else seq)
         events.append(
             SimEvent(
                 seq=seq,

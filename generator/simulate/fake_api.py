@@ -4,6 +4,8 @@ It serves a scenario's events as the API contract in docs/architecture.md descri
 pack's endpoint, authentication, query style and parameter names, events path, field paths,
 time format and a page-size cap. Events appear at their index time on the simulated clock
 (:meth:`FakeApi.begin_cycle`), and a cycle may be told to fail some of its requests.
+Departures from the contract a scenario asks for (a rate limit, expiring cursors, repeated
+rows, an ignored limit) come from :mod:`generator.simulate.api_quirks`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from generator.simulate.api_quirks import (
+    RETRY_AFTER_SECONDS,
+    ApiQuirks,
+    CursorAges,
+    RateLimit,
+    RepeatedRows,
+)
 from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
 from generator.simulate.paths import set_path
 from generator.simulate.timefmt import parse_time, render_time
@@ -123,6 +132,7 @@ class ApiStats:
     requests: int = 0
     unauthorized: int = 0
     bad_requests: int = 0
+    rate_limited: int = 0
     injected: list[str] = field(default_factory=list)
 
 
@@ -144,6 +154,7 @@ class FakeApi:
         path_prefix: str = "",
         query: tuple[str, str] | None = None,
         next_cursor: str = CURSOR_ALWAYS,
+        quirks: ApiQuirks | None = None,
     ) -> None:
         if next_cursor not in NEXT_CURSOR_MODES:
             raise ValueError(
@@ -165,11 +176,16 @@ class FakeApi:
         self.path = _normal_path(path_prefix + "/" + shape.endpoint)
         self.path_prefix = _normal_path(path_prefix) if path_prefix.strip("/") else ""
         self.stats = ApiStats()
+        self.quirks = quirks or ApiQuirks()
+        self._rate_limit = RateLimit(self.quirks.rate_limit)
+        self._cursor_ages = CursorAges(self.quirks.cursor_expiry)
+        self._repeated = RepeatedRows(self.events, self.quirks.duplicate_rows)
         self.clock: datetime | None = None
         self._lock = threading.Lock()
         self._revealed = 0
         self._by_time: list[tuple[datetime, Any, int]] = []
         self._id_keys = [_id_key(event.id) for event in self.events]
+        self._ids_in_seq_order = self._id_keys == sorted(self._id_keys)
         self._failures: dict[int, str] = {}
         self._cycle_requests = 0
         self._server: ThreadingHTTPServer | None = None
@@ -237,6 +253,15 @@ class FakeApi:
             if self._failures.get(self._cycle_requests) == TIMEOUT:
                 return CLIENT_TIMEOUT
         return None
+
+    def admit(self) -> bool:
+        """Whether this request is within the requests-a-minute budget (else HTTP 429)."""
+        with self._lock:
+            now = self.clock
+            if now is None or self._rate_limit.admit(now):
+                return True
+            self.stats.rate_limited += 1
+            return False
 
     # -- answering -------------------------------------------------------------------
 
@@ -344,6 +369,8 @@ class FakeApi:
             ) from None
         if limit < 1:
             raise BadRequest(f"{self.shape.limit_param} must be at least 1")
+        if self.quirks.ignore_limit:
+            return self.page_cap
         return min(limit, self.page_cap)
 
     def _time(self, params: Mapping[str, str], name: str) -> datetime | None:
@@ -379,8 +406,8 @@ class FakeApi:
             raise BadRequest(f"{self.shape.offset_param} must not be negative")
         page: list[SimEvent] = []
         skipped = 0
-        for _, _, seq in by_time[low:high]:
-            event = self.events[seq]
+        rows = self._repeated.rows(self.events[seq] for _, _, seq in by_time[low:high])
+        for event in rows:
             if not self._matches(event, now, wanted):
                 continue
             if skipped < offset:
@@ -401,12 +428,22 @@ class FakeApi:
     ) -> list[SimEvent]:
         raw = params.get(self.shape.id_param)
         if raw is None:
-            return self._take(self._since(params, visible), now, wanted, limit)
+            return self._take(
+                self._in_id_order(self._since(params, visible)), now, wanted, limit
+            )
         key = _id_key(raw)
         if self._id_keys and key[0] != self._id_keys[0][0]:
             raise BadRequest(f"{self.shape.id_param}={raw!r} is not an ID of this API")
+        if not self._ids_in_seq_order:  # IDs given at creation: not in index order
+            above = [event for event in visible if _id_key(event.id) > key]
+            return self._take(self._in_id_order(above), now, wanted, limit)
         start = bisect.bisect_right(self._id_keys, key, 0, len(visible))
         return self._take(visible[start:], now, wanted, limit)
+
+    def _in_id_order(self, events: Sequence[SimEvent]) -> Sequence[SimEvent]:
+        if self._ids_in_seq_order:
+            return events
+        return sorted(events, key=lambda event: _id_key(event.id))
 
     def _cursor(
         self,
@@ -421,13 +458,17 @@ class FakeApi:
             position = _cursor_position(raw)
             if position is None:
                 raise BadRequest(f"{self.shape.cursor_param}={raw!r} is not a cursor")
+            if self._cursor_ages.expired(raw, now):
+                raise BadRequest(f"{self.shape.cursor_param}={raw!r} has expired")
             candidates = visible[position + 1 :]
         else:
             candidates = self._since(params, visible)
         page = self._take(candidates, now, wanted, limit)
         if not page or self._omits_cursor(page, candidates, now, wanted):
             return page, None
-        return page, _cursor_token(page[-1].seq)
+        token = _cursor_token(page[-1].seq)
+        self._cursor_ages.sent(token, now)
+        return page, token
 
     def _omits_cursor(
         self,
@@ -461,7 +502,7 @@ class FakeApi:
         limit: int,
     ) -> list[SimEvent]:
         page = []
-        for event in events:
+        for event in self._repeated.rows(events):
             if self._matches(event, now, wanted):
                 page.append(event)
                 if len(page) >= limit:
@@ -539,6 +580,13 @@ def _handler_for(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             if kind:
                 self._send(int(kind), {"error": f"injected failure {kind}"})
                 return
+            if not api.admit():
+                self._send(
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    {"error": "rate limit exceeded"},
+                    {"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
+                return
             url = urlsplit(self.path)
             if _normal_path(url.path) != api.path:
                 self._send(HTTPStatus.NOT_FOUND, {"error": f"no such path {url.path}"})
@@ -555,10 +603,14 @@ def _handler_for(api: FakeApi) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(HTTPStatus.OK, body)
 
-        def _send(self, status: int, body: Any) -> None:
+        def _send(
+            self, status: int, body: Any, headers: Mapping[str, str] | None = None
+        ) -> None:
             data = json.dumps(body).encode()
             try:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -112,9 +112,12 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
     for result in results:
         if result.skipped_reason is not None:
             table.add_row(result.scenario, "[yellow]skipped[/yellow]", *[""] * 8)
-            notes.append(f"{result.scenario}: {result.skipped_reason}")
+            notes.append(f"{result.scenario}: skipped: {result.skipped_reason}")
             continue
         verdict = "[green]PASS[/green]" if result.passed else "[red]FAIL[/red]"
+        if result.limitation:
+            verdict = "[red]FAIL[/red] (limitation)"
+            notes.append(f"{result.scenario}: limitation: {result.limitation}")
         latency = (
             ""
             if result.max_latency_minutes is None
@@ -133,7 +136,7 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
             str(sum(1 for run in result.runs if not run.ok)),
         )
     if notes:
-        table.caption = "skipped: " + "; ".join(notes)
+        table.caption = "; ".join(notes)
         table.caption_justify = "left"
     return table
 
@@ -225,6 +228,8 @@ def print_text_report(
 def _problems(result: ScenarioResult) -> Iterator[str]:
     if result.missed_ids:
         yield f"missed {result.missed}: {_some(result.missed_ids)}"
+    if result.limitation:
+        yield f"documented limitation of this fetch: {result.limitation}"
     if result.duplicate_ids:
         yield f"duplicated {result.duplicates}: {_some(result.duplicate_ids)}"
     failures = [error for error in result.errors if "(injected" not in error]

@@ -31,6 +31,9 @@ from generator.simulate.server_loop import (
     simulated_clock,
 )
 
+# Draining ends after this many runs in a row bring nothing new, or, with a look-back,
+# after as many runs as the window can still revisit an event and its ID be forgotten
+# (see quiet_runs_to_drain).
 DRAIN_EMPTY_RUNS = 3
 MAX_ERRORS = 50
 SIM_USERNAME = "sim-analyst"
@@ -55,6 +58,9 @@ class ScenarioResult:
     errors: list[str] = field(default_factory=list)
     skipped_reason: str | None = None
     invalid: int = 0
+    over_limit_runs: int = 0
+    max_requests_per_run: int = 0
+    limitation: str | None = None
     missed_ids: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
@@ -72,9 +78,9 @@ class ScenarioResult:
 
     @property
     def passed(self) -> bool:
-        """Skipped, or nothing missed, duplicated or invalid."""
+        """Skipped, or nothing missed, duplicated or invalid, no run over its limit."""
         return self.skipped_reason is not None or not (
-            self.missed or self.duplicates or self.invalid
+            self.missed or self.duplicates or self.invalid or self.over_limit_runs
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -88,8 +94,11 @@ class ScenarioResult:
             "cycles": self.cycles,
             "max_latency_minutes": self.max_latency_minutes,
             "max_last_run_bytes": self.max_last_run_bytes,
+            "max_requests_per_run": self.max_requests_per_run,
+            "over_limit_runs": self.over_limit_runs,
             "errors": self.errors,
             "skipped_reason": self.skipped_reason,
+            "limitation": self.limitation,
         }
 
 
@@ -175,7 +184,9 @@ def run_scenario(
         result.skipped_reason = reason
         return result
     shape = ApiShape.from_answers(pack.answers)
-    events = index_events(scenario.events, shape.time_format, scenario.id_type)
+    events = index_events(
+        scenario.events, shape.time_format, scenario.id_type, scenario.ids_at
+    )
     secret = f"sim-{random.Random(f'{seed}:secret').getrandbits(64):016x}"
     credential = Credential(username=SIM_USERNAME, secret=secret)
     if "credentials" in params:
@@ -197,6 +208,7 @@ def run_scenario(
             path_prefix=urlsplit(str(params.get("url") or "")).path,
             query=query_of(params),
             next_cursor=scenario.next_cursor,
+            quirks=scenario.quirks,
         )
     except ValueError as error:
         raise UserError(f"cannot simulate {pack.root}: {error}") from error
@@ -205,27 +217,35 @@ def run_scenario(
     query = query_of(params)
     expected = _expected(events, end, traits.first_fetch, query is not None)
     smallest_limit = min(each.max_fetch for each in every)
-    drain_cap = math.ceil(len(expected) / smallest_limit) + 10
+    quiet_needed = quiet_runs_to_drain(every, interval)
+    drain_cap = math.ceil(len(expected) / smallest_limit) + 10 + quiet_needed
     planned = scenario.cycles + drain_cap
     with api, simulated_clock(scenario.start) as clock, client_timeouts(api):
         params["url"] = api.base_url
         api_address = urlsplit(api.base_url).netloc
         loop = ServerLoop(load_integration(pack.py_path), params)
+        limits: list[int] = []  # the Fetch Limit in force at each run
         try:
             empty_runs = 0
             number = 0
             while number < scenario.cycles or (
-                empty_runs < DRAIN_EMPTY_RUNS and number < planned
+                empty_runs < quiet_needed and number < planned
             ):
                 now = scenario.start + step * number
                 number += 1
                 clock.move_to(now)
                 if number in changes:
                     loop.edit_instance(changes[number])
+                if number in scenario.restarts:
+                    unload_integration(loop.module)
+                    loop.module = load_integration(pack.py_path)
                 before = len(api.stats.injected)
+                requests_before = api.stats.requests
                 api.begin_cycle(now, scenario.failures.get(number))
                 record = loop.run(now)
                 record.injected = api.stats.injected[before:]
+                record.requests = api.stats.requests - requests_before
+                limits.append(_positive_int(loop.params.get("max_fetch"), "max_fetch"))
                 quiet = record.ok and not record.incidents
                 empty_runs = empty_runs + 1 if quiet else 0
                 if progress:
@@ -236,7 +256,44 @@ def run_scenario(
         if run.error is not None:  # the port changes between runs; reports should not
             run.error = _without_address(run.error, api_address)
     _judge(result, loop.runs, events, expected, secret, query is not None)
+    _judge_limits(result, loop.runs, limits)
+    if result.missed and not (
+        result.duplicates or result.invalid or result.over_limit_runs
+    ):
+        result.limitation = scenario.limitations.get(traits.fetch_core)
     return result
+
+
+def quiet_runs_to_drain(every: list[PackTraits], interval: int) -> int:
+    """Quiet runs in a row after which draining may stop.
+
+    Without a look-back nothing comes back once fetched: three quiet runs. With one,
+    a run revisits its window (look-back plus one interval) and the lookback helpers
+    remember an ID for twice the window, so a duplicate can still appear up to two
+    windows after the last run that fetched something: draining waits that long.
+    """
+    look_back = max((each.look_back for each in every if each.use_lookback), default=0)
+    if not look_back:
+        return DRAIN_EMPTY_RUNS
+    window = look_back + interval
+    return max(DRAIN_EMPTY_RUNS, math.ceil(2 * window / interval) + 1)
+
+
+def _judge_limits(
+    result: ScenarioResult, runs: list[RunRecord], limits: list[int]
+) -> None:
+    """Runs that created more incidents than the Fetch Limit in force, and requests."""
+    over = []
+    for run, limit in zip(runs, limits, strict=True):
+        if len(run.incidents) > limit:
+            over.append(
+                f"run {run.number} at {run.time.strftime('%Y-%m-%dT%H:%M:%SZ')}: "
+                f"{len(run.incidents)} incidents, more than the Fetch Limit {limit}"
+            )
+    result.over_limit_runs = len(over)
+    result.max_requests_per_run = max((run.requests for run in runs), default=0)
+    room = max(0, MAX_ERRORS - len(result.errors))
+    result.errors.extend(over[:room])
 
 
 def _expected(

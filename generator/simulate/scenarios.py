@@ -21,7 +21,11 @@ from typing import Any
 import yaml
 
 from generator.errors import UserError
+from generator.simulate.api_quirks import QUIRK_KEYS, ApiQuirks
 from generator.simulate.events import (
+    ID_NUMBERINGS,
+    IDS_AT_CREATION,
+    IDS_AT_VISIBILITY,
     INT_IDS,
     MISSING_ID,
     MISSING_TIME,
@@ -33,7 +37,9 @@ from generator.simulate.fake_api import (
     CURSOR_ALWAYS,
     CURSOR_SOMETIMES,
     DISCONNECT,
+    ID_GREATER_THAN,
     NEXT_CURSOR_MODES,
+    TIME_RANGE,
     TIMEOUT,
     failure_kind,
     parse_query,
@@ -45,15 +51,19 @@ REQUIRES_LOOKBACK = "lookback"
 REQUIRES_QUERY = "query_filter"
 REQUIRES_OFFSET_TIMES = "offset_times"
 REQUIRES_CURSOR = "cursor"
+REQUIRES_ID_ORDER = "id_greater_than"
 KNOWN_REQUIREMENTS = (
     REQUIRES_LOOKBACK,
     REQUIRES_QUERY,
     REQUIRES_OFFSET_TIMES,
     REQUIRES_CURSOR,
+    REQUIRES_ID_ORDER,
 )
 # Parameters the simulator sets itself (the fake API's address and credential, the query it
 # filters by, the fetch schedule): a scenario cannot change them during a simulation.
 FIXED_PARAMS = ("url", "credentials", "query", "incidentFetchInterval", "isFetch")
+# The fetch core a pack runs: its query style, or time_range with look-back.
+TIME_RANGE_LOOKBACK = "time_range_lookback"
 
 
 @dataclass
@@ -73,6 +83,14 @@ class Scenario:
     start: datetime = DEFAULT_START
     next_cursor: str = CURSOR_ALWAYS
     param_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    quirks: ApiQuirks = field(default_factory=ApiQuirks)
+    ids_at: str = IDS_AT_VISIBILITY
+    # run numbers before which the server restarts the integration: a fresh module, only
+    # the saved lastRun and integration context carried over
+    restarts: frozenset[int] = frozenset()
+    # fetch core -> why it cannot help missing events here (a documented limitation
+    # of that core: the scenario still fails on it, with this reason beside the counts)
+    limitations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,11 @@ class PackTraits:
     look_back: int
     first_fetch: datetime
 
+    @property
+    def fetch_core(self) -> str:
+        """The fetch core the pack runs: its query style, or ``time_range_lookback``."""
+        return TIME_RANGE_LOOKBACK if self.use_lookback else self.query_style
+
     def skip_reason(self, scenario: Scenario) -> str | None:
         """Why ``scenario`` does not apply to this pack, or None when it does."""
         for need in scenario.requires:
@@ -98,7 +121,11 @@ class PackTraits:
                 return f"time_format {self.time_format} carries no UTC offset"
             if need == REQUIRES_CURSOR and self.query_style != CURSOR:
                 return f"query_style {self.query_style} does not page by cursor"
-        if scenario.next_cursor != CURSOR_ALWAYS and self.query_style != CURSOR:
+            if need == REQUIRES_ID_ORDER and self.query_style != ID_GREATER_THAN:
+                return f"query_style {self.query_style} does not continue by ID"
+        if (
+            scenario.next_cursor != CURSOR_ALWAYS or scenario.quirks.cursor_expiry
+        ) and self.query_style != CURSOR:
             return f"query_style {self.query_style} does not page by cursor"
         if scenario.utc_offset and not carries_offset(self.time_format):
             return f"time_format {self.time_format} carries no UTC offset"
@@ -181,7 +208,18 @@ def _burst(b: _Builder) -> Scenario:
     )
 
 
+LATE_MATCH_LIMITATION = (
+    "{core} moves past an event once it has read it; an event that starts matching "
+    "the query later lies behind that position and is never fetched{advice}"
+)
+
+
 def _late_match(b: _Builder) -> Scenario:
+    """Events that start matching the query after creation, within the look-back.
+
+    Runs for every pack with a query filter: only a look-back window goes back for
+    them. The other fetch cores fail it, reported as their documented limitation.
+    """
     span = b.rate_cycles()
     look_back = b.traits.look_back or 5
     events = []
@@ -202,7 +240,19 @@ def _late_match(b: _Builder) -> Scenario:
         cycles=span + look_back,
         events=events,
         params={"look_back": str(look_back)},
-        requires=(REQUIRES_QUERY, REQUIRES_LOOKBACK),
+        requires=(REQUIRES_QUERY,),
+        limitations={
+            TIME_RANGE: LATE_MATCH_LIMITATION.format(
+                core="time_range without look-back",
+                advice=": turn on the look-back (use_lookback) to catch them",
+            ),
+            ID_GREATER_THAN: LATE_MATCH_LIMITATION.format(
+                core="id_greater_than", advice=" (IDs only rise)"
+            ),
+            CURSOR: LATE_MATCH_LIMITATION.format(
+                core="cursor", advice=" (a cursor only moves forward)"
+            ),
+        },
     )
 
 
@@ -328,6 +378,210 @@ def _look_back_raised(b: _Builder) -> Scenario:
     )
 
 
+# -- situations that break a fetch while the API keeps its contract ----------------------
+
+
+def _outage_lag(b: _Builder) -> Scenario:
+    """An API down for longer than the look-back window while events arrive late.
+
+    Events are visible up to 8 minutes late (within the look-back of 10); runs fail with
+    HTTP 503 for 15 runs in a row. Late events that became visible during the outage lie
+    before the window of the first run after it unless the window starts where the last
+    successful run stood.
+    """
+    look_back, max_lag, outage = 10, 8, 15
+    cycles = b.count(120, 45)
+    down_from = min(30, cycles - outage - 10)
+    per_run = min(12.5, max(0.5, b.traits.max_fetch / 2))
+    events = [
+        EventSpec(time=spec.time, lag=timedelta(seconds=b.rng.randint(0, max_lag * 60)))
+        for spec in b.steady_events(max(10, int(cycles * per_run)), cycles)
+    ]
+    return Scenario(
+        name="outage-lag",
+        description=(
+            f"HTTP 503 for {outage} runs from run {down_from}; events up to {max_lag} "
+            f"minutes late, look-back {look_back}"
+        ),
+        cycles=cycles,
+        events=events,
+        params={"look_back": str(look_back)},
+        failures={run: {0: "503"} for run in range(down_from, down_from + outage)},
+        requires=(REQUIRES_LOOKBACK,),
+    )
+
+
+def _late_flood(b: _Builder) -> Scenario:
+    """An indexing backlog larger than the Fetch Limit, visible at once, each event late.
+
+    A steady stream; at minute 30 a backlog stamped minutes 20-30 becomes visible at once
+    (each lag within the look-back of 15); Fetch Limit 50. Draining it takes many runs,
+    during which the window keeps revisiting the flood's minutes: every ID taken must be
+    remembered for as long as the window can reach its time.
+    """
+    limit, look_back = 50, 15
+    cycles = b.count(60, 40)
+    flood_at = min(30, cycles // 2)
+    size = b.count(3000, 3 * limit + 1)
+    visible = b.start + timedelta(minutes=flood_at)
+    events = b.steady_events(b.steady_count(cycles), cycles)
+    for _ in range(size):
+        lag = timedelta(seconds=b.rng.randint(1, 10 * 60))
+        events.append(EventSpec(time=visible - lag, lag=lag))
+    return Scenario(
+        name="late-flood",
+        description=(
+            f"{size} events stamped minutes {flood_at - 10}-{flood_at} visible at minute "
+            f"{flood_at}; Fetch Limit {limit}, look-back {look_back}"
+        ),
+        cycles=cycles,
+        events=events,
+        params={"max_fetch": str(limit), "look_back": str(look_back)},
+        requires=(REQUIRES_LOOKBACK,),
+    )
+
+
+def _duplicate_rows(b: _Builder) -> Scenario:
+    """An API that lists some events twice in a row inside one page."""
+    cycles = b.rate_cycles()
+    share = 0.1
+    return Scenario(
+        name="duplicate-rows",
+        description=f"about {share:.0%} of events listed twice in one page",
+        cycles=cycles,
+        events=b.steady_events(b.steady_count(cycles), cycles),
+        page_size=max(2, b.traits.max_fetch // 2),
+        quirks=ApiQuirks(duplicate_rows=share),
+    )
+
+
+def _constant_delay(b: _Builder) -> Scenario:
+    """Every event visible 15 minutes after its time, longer than the look-back of 10.
+
+    A pipeline delay, or an API clock behind: a fetch without look-back misses nothing
+    here, so neither may a fetch with one (its window must not start later).
+    """
+    delay, look_back = 15, 10
+    cycles = b.count(60, 30) + delay
+    events = [
+        EventSpec(time=spec.time, lag=timedelta(minutes=delay))
+        for spec in b.steady_events(b.steady_count(cycles), cycles)
+    ]
+    return Scenario(
+        name="constant-delay",
+        description=f"every event visible {delay} minutes late; look-back {look_back}",
+        cycles=cycles,
+        events=events,
+        params={"look_back": str(look_back)},
+    )
+
+
+def _rate_limit(b: _Builder) -> Scenario:
+    """A same-second burst behind a page cap of 10 and a budget of 30 requests a minute.
+
+    A run must go on from where it stopped inside the burst instead of paging past the
+    events it already took at that second, or it runs out of requests for good.
+    """
+    cap, budget = 10, 30
+    cycles = b.count(40, 20)
+    size = b.count(1000, 3 * b.traits.max_fetch + 1)
+    moment = b.start + timedelta(minutes=2, seconds=b.rng.randrange(60))
+    events = b.steady_events(b.steady_count(cycles) // 2, cycles)
+    events += [EventSpec(time=moment) for _ in range(size)]
+    return Scenario(
+        name="rate-limit",
+        description=(
+            f"{size} events in one second, pages of {cap}, {budget} requests a minute "
+            "(HTTP 429 past it)"
+        ),
+        cycles=cycles,
+        events=events,
+        page_size=cap,
+        quirks=ApiQuirks(rate_limit=budget),
+    )
+
+
+def _cursor_expiry(b: _Builder) -> Scenario:
+    """Cursors that expire 30 minutes after the API sent them, and a quiet 40 minutes."""
+    expiry, quiet = 30, 40
+    busy = b.count(20, 10)
+    cycles = busy + quiet + busy
+    first = b.steady_events(b.steady_count(busy), busy)
+    later = [
+        EventSpec(time=spec.time + timedelta(minutes=busy + quiet))
+        for spec in b.steady_events(b.steady_count(busy), busy)
+    ]
+    return Scenario(
+        name="cursor-expiry",
+        description=(
+            f"cursors expire {expiry} minutes after sent (HTTP 400); no events for "
+            f"{quiet} minutes after run {busy}"
+        ),
+        cycles=cycles,
+        events=first + later,
+        quirks=ApiQuirks(cursor_expiry=timedelta(minutes=expiry)),
+        requires=(REQUIRES_CURSOR,),
+    )
+
+
+def _last_run_growth(b: _Builder) -> Scenario:
+    """An API that ignores ``limit`` (pages of up to 1000), a backlog, a busy stream.
+
+    Fetch Limit 50 and a look-back of 60: a run must still create at most 50 incidents,
+    and the report shows how large lastRun grows.
+    """
+    limit, look_back = 50, 60
+    cycles = b.count(120, 30)
+    backlog = b.count(2000, 4 * limit)
+    events = [
+        EventSpec(time=b.start - timedelta(seconds=1 + b.rng.randrange(3600)))
+        for _ in range(backlog)
+    ]
+    events += b.steady_events(cycles * 40, cycles)
+    return Scenario(
+        name="last-run-growth",
+        description=(
+            f"the API ignores limit (pages up to 1000); {backlog} events waiting, then "
+            f"40 a minute; Fetch Limit {limit}, look-back {look_back}"
+        ),
+        cycles=cycles,
+        events=events,
+        params={"max_fetch": str(limit), "look_back": str(look_back)},
+        quirks=ApiQuirks(ignore_limit=True),
+    )
+
+
+def _late_ids(b: _Builder) -> Scenario:
+    """IDs given when events happen, events visible up to 5 minutes later.
+
+    An ID-ordered fetch has moved past the ID of an event that shows up late: its
+    documented limitation. The other cores see the lag as index-lag does.
+    """
+    max_lag = 5
+    cycles = b.rate_cycles()
+    events = [
+        EventSpec(time=spec.time, lag=timedelta(seconds=b.rng.randint(0, max_lag * 60)))
+        for spec in b.steady_events(b.steady_count(cycles), cycles)
+    ]
+    return Scenario(
+        name="late-ids",
+        description=(
+            f"IDs numbered at creation; events visible up to {max_lag} minutes late"
+        ),
+        cycles=cycles + max_lag,
+        events=events,
+        params={"look_back": str(max_lag)},
+        ids_at=IDS_AT_CREATION,
+        requires=(REQUIRES_ID_ORDER,),
+        limitations={
+            ID_GREATER_THAN: (
+                "id_greater_than continues after the highest ID it read; an event "
+                "numbered earlier but visible later is behind it and never fetched"
+            )
+        },
+    )
+
+
 BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "steady": _steady,
     "index-lag": _index_lag,
@@ -339,6 +593,14 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "timezone": _timezone,
     "no-next-cursor": _no_next_cursor,
     "look-back-raised": _look_back_raised,
+    "outage-lag": _outage_lag,
+    "late-flood": _late_flood,
+    "duplicate-rows": _duplicate_rows,
+    "constant-delay": _constant_delay,
+    "rate-limit": _rate_limit,
+    "cursor-expiry": _cursor_expiry,
+    "last-run-growth": _last_run_growth,
+    "late-ids": _late_ids,
 }
 
 
@@ -370,11 +632,20 @@ FILE_KEYS = {
     "start",
     "params",
     "param_changes",
+    "restarts",
     "requires",
     "api",
     "events",
 }
-API_KEYS = {"page_size", "utc_offset", "id_type", "failures", "next_cursor"}
+API_KEYS = {
+    "page_size",
+    "utc_offset",
+    "id_type",
+    "ids_at",
+    "failures",
+    "next_cursor",
+    *QUIRK_KEYS,
+}
 EVENT_KEYS = {"at", "count", "lag", "matches_after", "missing", "null_value", "fields"}
 RANDOM_KEYS = {"count", "from", "to", "max_lag", "max_match_delay", "malformed"}
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
@@ -444,6 +715,9 @@ def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
     next_cursor = str(api.get("next_cursor", CURSOR_ALWAYS))
     if next_cursor not in NEXT_CURSOR_MODES:
         raise ValueError(f"api.next_cursor must be {', '.join(NEXT_CURSOR_MODES)}")
+    ids_at = str(api.get("ids_at", IDS_AT_VISIBILITY))
+    if ids_at not in ID_NUMBERINGS:
+        raise ValueError(f"api.ids_at must be {' or '.join(ID_NUMBERINGS)}")
     return Scenario(
         name=str(data.get("name") or default_name),
         description=str(data.get("description") or "scenario file"),
@@ -458,7 +732,22 @@ def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
         start=start,
         next_cursor=next_cursor,
         param_changes=_param_changes(data.get("param_changes") or {}, cycles),
+        quirks=ApiQuirks.from_file(api),
+        ids_at=ids_at,
+        restarts=_restarts(data.get("restarts") or [], cycles),
     )
+
+
+def _restarts(value: Any, cycles: int) -> frozenset[int]:
+    """``restarts``: run numbers before which the integration is loaded afresh."""
+    if not isinstance(value, list):
+        raise ValueError("restarts must be a list of run numbers")
+    for run in value:
+        if isinstance(run, bool) or not isinstance(run, int) or not 1 <= run <= cycles:
+            raise ValueError(
+                f"restarts: run number must be from 1 to cycles ({cycles}), got {run!r}"
+            )
+    return frozenset(value)
 
 
 def _param_changes(value: Any, cycles: int) -> dict[int, dict[str, Any]]:

@@ -1,0 +1,121 @@
+"""Ways a real events API departs from the plain contract, each a separate option.
+
+A scenario turns them on one by one (``api:`` keys of a scenario file): a budget of
+requests a minute (HTTP 429 past it), cursors that expire (HTTP 400 when used after
+that), rows the API repeats inside a page, and a ``limit`` parameter the API ignores.
+The fake API (:mod:`generator.simulate.fake_api`) asks the pieces here what to do.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from generator.simulate.events import SimEvent
+
+RATE_WINDOW = timedelta(minutes=1)
+RETRY_AFTER_SECONDS = 60
+QUIRK_KEYS = ("rate_limit", "cursor_expiry", "duplicate_rows", "ignore_limit")
+
+
+@dataclass(frozen=True)
+class ApiQuirks:
+    """Which departures from the contract the fake API shows (all off by default)."""
+
+    rate_limit: int | None = None  # requests a minute; None = unlimited
+    cursor_expiry: timedelta | None = None  # a cursor is refused this long after sent
+    duplicate_rows: float = 0.0  # share of events the API returns twice in a row
+    ignore_limit: bool = False  # pages hold up to the page cap whatever limit asks
+
+    @classmethod
+    def from_file(cls, api: Mapping[str, Any]) -> ApiQuirks:
+        """Read the quirk keys of a scenario file's ``api`` mapping (ValueError if bad)."""
+        rate = api.get("rate_limit")
+        if rate is not None and (
+            isinstance(rate, bool) or not isinstance(rate, int) or rate < 1
+        ):
+            raise ValueError(
+                f"api.rate_limit must be a whole number of requests a minute >= 1, "
+                f"got {rate!r}"
+            )
+        expiry = api.get("cursor_expiry")
+        if expiry is not None and (
+            isinstance(expiry, bool)
+            or not isinstance(expiry, int | float)
+            or expiry <= 0
+        ):
+            raise ValueError(
+                f"api.cursor_expiry must be a number of minutes > 0, got {expiry!r}"
+            )
+        share = api.get("duplicate_rows", 0)
+        if isinstance(share, bool) or not isinstance(share, int | float):
+            share = -1
+        if not 0 <= share <= 1:
+            raise ValueError(
+                f"api.duplicate_rows is a share from 0 to 1, got {api.get('duplicate_rows')!r}"
+            )
+        ignore = api.get("ignore_limit", False)
+        if not isinstance(ignore, bool):
+            raise ValueError(f"api.ignore_limit must be true or false, got {ignore!r}")
+        return cls(
+            rate_limit=rate,
+            cursor_expiry=None if expiry is None else timedelta(minutes=expiry),
+            duplicate_rows=float(share),
+            ignore_limit=ignore,
+        )
+
+
+class RateLimit:
+    """A budget of requests in any minute of the simulated clock."""
+
+    def __init__(self, per_minute: int | None) -> None:
+        self.per_minute = per_minute
+        self._admitted: deque[datetime] = deque()
+
+    def admit(self, now: datetime) -> bool:
+        """Whether a request at ``now`` is within the budget (it then counts)."""
+        if self.per_minute is None:
+            return True
+        while self._admitted and self._admitted[0] <= now - RATE_WINDOW:
+            self._admitted.popleft()
+        if len(self._admitted) >= self.per_minute:
+            return False
+        self._admitted.append(now)
+        return True
+
+
+class CursorAges:
+    """When the API last sent each cursor, to refuse it once it has expired."""
+
+    def __init__(self, expiry: timedelta | None) -> None:
+        self.expiry = expiry
+        self._sent: dict[str, datetime] = {}
+
+    def sent(self, token: str, now: datetime) -> None:
+        """Record that the API sent ``token`` at ``now`` (sending again renews it)."""
+        if self.expiry is not None:
+            self._sent[token] = now
+
+    def expired(self, token: str, now: datetime) -> bool:
+        """Whether ``token`` was sent longer than the expiry before ``now``."""
+        sent = self._sent.get(token)
+        return self.expiry is not None and sent is not None and now - sent > self.expiry
+
+
+class RepeatedRows:
+    """The events the API lists twice, one copy right after the other."""
+
+    def __init__(self, events: Iterable[SimEvent], share: float) -> None:
+        rng = random.Random(f"duplicate-rows:{share}")
+        self.seqs = {event.seq for event in events if share and rng.random() < share}
+
+    def rows(self, events: Iterable[SimEvent]) -> Iterator[SimEvent]:
+        """``events`` with each repeated event listed twice in a row."""
+        for event in events:
+            yield event
+            if event.seq in self.seqs:
+                yield event
