@@ -87,10 +87,9 @@ class ServerLoop:
         outcome = run_fetch(
             self.module, self.params, self.last_run, self.integration_context
         )
-        if outcome.ok:
-            if outcome.last_run is not None:
-                self.last_run = json.loads(json.dumps(outcome.last_run))
-            self.integration_context = outcome.integration_context
+        if outcome.ok and outcome.last_run is not None:
+            self.last_run = json.loads(json.dumps(outcome.last_run))
+        self.integration_context = outcome.integration_context
         record = RunRecord(
             number=len(self.runs) + 1,
             time=now,
