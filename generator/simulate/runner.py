@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Callable, Mapping
@@ -16,7 +17,8 @@ from generator.errors import UserError
 from generator.pack import Pack
 from generator.simulate.checks import incident_problems
 from generator.simulate.events import SimEvent, index_events
-from generator.simulate.fake_api import ApiShape, Credential, FakeApi
+from generator.simulate.fake_api import ApiShape, FakeApi
+from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential, serve_tokens
 from generator.simulate.instance import (
     configuration,
     default_params,
@@ -58,6 +60,8 @@ class ScenarioResult:
     missed_ids: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
+    requests: int = 0
+    token_requests: int = 0
 
     @property
     def passed(self) -> bool:
@@ -77,6 +81,8 @@ class ScenarioResult:
             "cycles": self.cycles,
             "max_latency_minutes": self.max_latency_minutes,
             "max_last_run_bytes": self.max_last_run_bytes,
+            "requests": self.requests,
+            "token_requests": self.token_requests,
             "errors": self.errors,
             "skipped_reason": self.skipped_reason,
         }
@@ -94,6 +100,7 @@ def traits_for(pack: Pack, params: dict[str, Any], start: datetime) -> PackTrait
         max_fetch=_positive_int(params.get("max_fetch"), "max_fetch"),
         look_back=_positive_int(params.get("look_back") or 0, "look_back", low=0),
         first_fetch=first_fetch_time(str(params.get("first_fetch") or "3 days"), start),
+        auth_type=str(answers.get("auth_type", "")),
     )
 
 
@@ -167,12 +174,12 @@ def run_scenario(
     events = index_events(scenario.events, shape.time_format, scenario.id_type)
     secret = f"sim-{random.Random(f'{seed}:secret').getrandbits(64):016x}"
     credential = Credential(username=SIM_USERNAME, secret=secret)
+    try:
+        auth = ApiAuth(AuthShape.from_answers(pack.answers), credential)
+    except ValueError as error:
+        raise UserError(f"cannot simulate {pack.root}: {error}") from error
     if "credentials" in params:
-        hidden = shape.auth_type != "basic"
-        params["credentials"] = {
-            "identifier": "" if hidden else SIM_USERNAME,
-            "password": secret,
-        }
+        params["credentials"] = auth.credentials_param()
     interval = _positive_int(
         params.get("incidentFetchInterval") or 1, "incidentFetchInterval"
     )
@@ -186,6 +193,7 @@ def run_scenario(
             path_prefix=urlsplit(str(params.get("url") or "")).path,
             query=query_of(params),
             next_cursor=scenario.next_cursor,
+            auth=auth,
         )
     except ValueError as error:
         raise UserError(f"cannot simulate {pack.root}: {error}") from error
@@ -196,7 +204,12 @@ def run_scenario(
     smallest_limit = min(each.max_fetch for each in every)
     drain_cap = math.ceil(len(expected) / smallest_limit) + 10
     planned = scenario.cycles + drain_cap
-    with api, simulated_clock(scenario.start) as clock, client_timeouts(api):
+    with (
+        api,
+        serve_tokens(auth, api.base_url),
+        simulated_clock(scenario.start) as clock,
+        client_timeouts(api),
+    ):
         params["url"] = api.base_url
         api_address = urlsplit(api.base_url).netloc
         loop = ServerLoop(load_integration(pack.py_path), params)
@@ -213,6 +226,7 @@ def run_scenario(
                     loop.edit_instance(changes[number])
                 before = len(api.stats.injected)
                 api.begin_cycle(now, scenario.failures.get(number))
+                auth.begin_cycle(now, revoke=number in scenario.revoke_tokens)
                 record = loop.run(now)
                 record.injected = api.stats.injected[before:]
                 quiet = record.ok and not record.incidents
@@ -224,7 +238,9 @@ def run_scenario(
     for run in loop.runs:
         if run.error is not None:  # the port changes between runs; reports should not
             run.error = _without_address(run.error, api_address)
-    _judge(result, loop.runs, events, expected, secret, query is not None)
+    _judge(result, loop.runs, events, expected, auth.secrets(), query is not None)
+    result.requests = api.stats.requests
+    result.token_requests = auth.stats.requests
     return result
 
 
@@ -250,7 +266,7 @@ def _judge(
     runs: list[RunRecord],
     events: list[SimEvent],
     expected: dict[str, SimEvent],
-    secret: str,
+    secrets: list[str],
     has_query: bool,
 ) -> None:
     by_id = {event.source_id: event for event in events}
@@ -261,9 +277,10 @@ def _judge(
         if run.error is not None:
             cause = f" (injected {', '.join(run.injected)})" if run.injected else ""
             errors.append(f"{stamp}{cause}: {_first_line(run.error)}")
-            if secret in run.error:
+        for place, text in _leak_places(run):
+            if any(secret in text for secret in secrets):
                 result.invalid += 1
-                errors.append(f"{stamp}: the credential appears in the error message")
+                errors.append(f"{stamp}: a credential or token appears in {place}")
         for incident in run.incidents:
             result.incidents += 1
             source_id = _source_id(incident)
@@ -271,9 +288,6 @@ def _judge(
             for problem in incident_problems(incident, event):
                 result.invalid += 1
                 errors.append(f"{stamp}: incident {source_id or '?'}: {problem}")
-            if secret in str(incident):
-                result.invalid += 1
-                errors.append(f"{stamp}: incident {source_id}: holds the credential")
             if (
                 event is None
                 or not event.well_formed
@@ -304,6 +318,16 @@ def _judge(
         errors = errors[:MAX_ERRORS] + [f"... and {len(errors) - MAX_ERRORS} more"]
     result.errors = errors
     result.runs = runs
+
+
+def _leak_places(run: RunRecord) -> list[tuple[str, str]]:
+    """Where a run's output must never hold a secret: error, incidents, lastRun, logs."""
+    return [
+        ("the error message", run.error or ""),
+        ("the incidents", json.dumps(run.incidents)),
+        ("lastRun", json.dumps(run.saved_last_run)),
+        ("the logs", json.dumps(run.logs)),
+    ]
 
 
 def _source_id(incident: Any) -> str:

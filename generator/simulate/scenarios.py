@@ -38,6 +38,7 @@ from generator.simulate.fake_api import (
     failure_kind,
     parse_query,
 )
+from generator.simulate.fake_auth import OAUTH2
 from generator.simulate.timefmt import carries_offset
 
 DEFAULT_START = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
@@ -45,11 +46,13 @@ REQUIRES_LOOKBACK = "lookback"
 REQUIRES_QUERY = "query_filter"
 REQUIRES_OFFSET_TIMES = "offset_times"
 REQUIRES_CURSOR = "cursor"
+REQUIRES_OAUTH2 = "oauth2"
 KNOWN_REQUIREMENTS = (
     REQUIRES_LOOKBACK,
     REQUIRES_QUERY,
     REQUIRES_OFFSET_TIMES,
     REQUIRES_CURSOR,
+    REQUIRES_OAUTH2,
 )
 # Parameters the simulator sets itself (the fake API's address and credential, the query it
 # filters by, the fetch schedule): a scenario cannot change them during a simulation.
@@ -73,6 +76,8 @@ class Scenario:
     start: datetime = DEFAULT_START
     next_cursor: str = CURSOR_ALWAYS
     param_changes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Runs before which the API revokes every OAuth2 token issued so far.
+    revoke_tokens: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class PackTraits:
     max_fetch: int
     look_back: int
     first_fetch: datetime
+    auth_type: str = ""
 
     def skip_reason(self, scenario: Scenario) -> str | None:
         """Why ``scenario`` does not apply to this pack, or None when it does."""
@@ -98,6 +104,10 @@ class PackTraits:
                 return f"time_format {self.time_format} carries no UTC offset"
             if need == REQUIRES_CURSOR and self.query_style != CURSOR:
                 return f"query_style {self.query_style} does not page by cursor"
+            if need == REQUIRES_OAUTH2 and self.auth_type != OAUTH2:
+                return f"auth_type {self.auth_type} uses no OAuth2 tokens"
+        if scenario.revoke_tokens and self.auth_type != OAUTH2:
+            return f"auth_type {self.auth_type} uses no OAuth2 tokens"
         if scenario.next_cursor != CURSOR_ALWAYS and self.query_style != CURSOR:
             return f"query_style {self.query_style} does not page by cursor"
         if scenario.utc_offset and not carries_offset(self.time_format):
@@ -328,6 +338,23 @@ def _look_back_raised(b: _Builder) -> Scenario:
     )
 
 
+def _token_revoked(b: _Builder) -> Scenario:
+    cycles = b.rate_cycles()
+    first = 2 + b.rng.randrange(cycles // 3)
+    later = first + 2 + b.rng.randrange(cycles // 3)
+    return Scenario(
+        name="token-revoked",
+        description=(
+            "OAuth2 tokens revoked before they expire (twice in a row, then once "
+            "more): a 401, one new token, the request repeated"
+        ),
+        cycles=cycles,
+        events=b.steady_events(b.steady_count(cycles), cycles),
+        requires=(REQUIRES_OAUTH2,),
+        revoke_tokens=(first, first + 1, later),
+    )
+
+
 BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "steady": _steady,
     "index-lag": _index_lag,
@@ -339,6 +366,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "timezone": _timezone,
     "no-next-cursor": _no_next_cursor,
     "look-back-raised": _look_back_raised,
+    "token-revoked": _token_revoked,
 }
 
 
@@ -374,7 +402,14 @@ FILE_KEYS = {
     "api",
     "events",
 }
-API_KEYS = {"page_size", "utc_offset", "id_type", "failures", "next_cursor"}
+API_KEYS = {
+    "page_size",
+    "utc_offset",
+    "id_type",
+    "failures",
+    "next_cursor",
+    "revoke_tokens",
+}
 EVENT_KEYS = {"at", "count", "lag", "matches_after", "missing", "null_value", "fields"}
 RANDOM_KEYS = {"count", "from", "to", "max_lag", "max_match_delay", "malformed"}
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
@@ -458,6 +493,16 @@ def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
         start=start,
         next_cursor=next_cursor,
         param_changes=_param_changes(data.get("param_changes") or {}, cycles),
+        revoke_tokens=_run_numbers(api.get("revoke_tokens") or [], cycles),
+    )
+
+
+def _run_numbers(value: Any, cycles: int) -> tuple[int, ...]:
+    """``api.revoke_tokens``: a list of run numbers from 1 to ``cycles``."""
+    if not isinstance(value, list):
+        raise ValueError("api.revoke_tokens must be a list of run numbers")
+    return tuple(
+        sorted({_int(item, "api.revoke_tokens", low=1, high=cycles) for item in value})
     )
 
 

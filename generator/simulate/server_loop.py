@@ -56,6 +56,8 @@ class RunRecord:
     message: str | None
     last_run_bytes: int
     injected: list[str] = field(default_factory=list)
+    saved_last_run: Any = None
+    logs: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -98,6 +100,8 @@ class ServerLoop:
             message=outcome.health,
             last_run_bytes=last_run_size(self.last_run),
             injected=list(injected or []),
+            saved_last_run=outcome.last_run,
+            logs=outcome.logs,
         )
         self.runs.append(record)
         return record
