@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_FILES = ("copier.yml", "questions", "parts", "template")
@@ -191,6 +192,155 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "auth_type": "basic",
     },
 }
+
+# Sets modelled on the authentication of real vendor APIs, from their public documentation.
+# Their other answers stay within what the template's time_range, id and cursor styles
+# express; where the vendor's API differs (a filter expression, Link-header paging, ...),
+# the comment says so.
+VENDOR_AUTH_SETS: dict[str, dict[str, Any]] = {
+    # Okta System Log API, developer.okta.com/docs/reference/api/system-log/: an API token
+    # in "Authorization: SSWS <token>", GET /api/v1/logs?since=&until=&limit=, a top-level
+    # list of LogEvents (uuid, published, displayMessage, severity). Okta pages with a Link
+    # header (rel="next"), not an offset.
+    "okta_system_log_ssws": {
+        "integration_name": "Okta System Log",
+        "base_url": "https://example.okta.com",
+        "auth_type": "api_key_header",
+        "api_key_header_name": "Authorization",
+        "api_key_prefix": "SSWS ",
+        "events_endpoint": "/api/v1/logs",
+        "events_path": "",
+        "id_field": "uuid",
+        "time_field": "published",
+        "name_field": "displayMessage",
+        "severity_field": "severity",
+        "since_param": "since",
+        "until_param": "until",
+        "fetch_limit_default": 100,
+    },
+    # PagerDuty REST API v2, List incidents, developer.pagerduty.com/api-reference/
+    # (Authentication: "Authorization: Token token=<key>"): GET /incidents?since=&until=
+    # &offset=&limit=, the list at incidents (id, created_at, title, urgency high|low).
+    "pagerduty_incidents_token": {
+        "integration_name": "PagerDuty Incidents",
+        "base_url": "https://api.pagerduty.com",
+        "auth_type": "api_key_header",
+        "api_key_header_name": "Authorization",
+        "api_key_prefix": "Token token=",
+        "events_endpoint": "/incidents",
+        "events_path": "incidents",
+        "id_field": "id",
+        "time_field": "created_at",
+        "name_field": "title",
+        "severity_field": "urgency",
+        "since_param": "since",
+        "until_param": "until",
+    },
+    # Cisco Secure Malware Analytics (Threat Grid) API v2, panacea.threatgrid.com
+    # /mask/doc/mask/api/v2: the key in the api_key query parameter of every request;
+    # GET /api/v2/search/submissions?after=&before=&offset=&limit=, the list at data.items,
+    # each submission under item (sample, submitted_at, filename).
+    "threat_grid_submissions_query_key": {
+        "integration_name": "Threat Grid Submissions",
+        "base_url": "https://panacea.threatgrid.com",
+        "auth_type": "api_key_query",
+        "api_key_param": "api_key",
+        "events_endpoint": "/api/v2/search/submissions",
+        "events_path": "data.items",
+        "id_field": "item.sample",
+        "time_field": "item.submitted_at",
+        "name_field": "item.filename",
+        "severity_field": "",
+        "since_param": "after",
+        "until_param": "before",
+    },
+    # Microsoft Graph, learn.microsoft.com/graph/auth-v2-service: client credentials at
+    # login.microsoftonline.com/<tenant>/oauth2/v2.0/token, the secret in the form, scope
+    # https://graph.microsoft.com/.default; security alerts_v2 (id, createdDateTime, title,
+    # severity) at value. Graph filters with $filter and pages with @odata.nextLink.
+    "graph_alerts_oauth2_post_scope": {
+        "integration_name": "Graph Security Alerts",
+        "base_url": "https://graph.microsoft.com",
+        "auth_type": "oauth2_client_credentials",
+        "token_url": (
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        ),
+        "oauth_scope": "https://graph.microsoft.com/.default",
+        "token_auth_method": "client_secret_post",
+        "events_endpoint": "/v1.0/security/alerts_v2",
+        "events_path": "value",
+        "id_field": "id",
+        "time_field": "createdDateTime",
+        "name_field": "title",
+        "severity_field": "severity",
+    },
+    # Cisco XDR (SecureX) API, developer.cisco.com/docs/cisco-xdr/authentication/: client
+    # credentials at visibility.amp.cisco.com/iroh/oauth2/token as HTTP basic, no scope;
+    # CTIA GET /ctia/incident/search?from=&to=&offset=&limit= on private.intel.amp.cisco.com,
+    # a top-level list (id, timestamp, title, severity).
+    "cisco_xdr_incidents_oauth2_basic": {
+        "integration_name": "Cisco XDR Incidents",
+        "base_url": "https://private.intel.amp.cisco.com",
+        "auth_type": "oauth2_client_credentials",
+        "token_url": "https://visibility.amp.cisco.com/iroh/oauth2/token",
+        "token_auth_method": "client_secret_basic",
+        "events_endpoint": "/ctia/incident/search",
+        "events_path": "",
+        "id_field": "id",
+        "time_field": "timestamp",
+        "name_field": "title",
+        "severity_field": "severity",
+        "time_format": "iso8601",
+    },
+    # CrowdStrike Falcon APIs, falcon.crowdstrike.com/documentation (OAuth2-based APIs):
+    # POST /oauth2/token on the API host with client_id and client_secret in the form, no
+    # scope. The cursor style stands in for the alerts API's after token; Falcon filters
+    # with an FQL filter expression and lists alert IDs before their details.
+    "crowdstrike_oauth2_post_token_path": {
+        "integration_name": "Falcon Alerts",
+        "base_url": "https://api.crowdstrike.com",
+        "auth_type": "oauth2_client_credentials",
+        "token_url": "/oauth2/token",
+        "query_style": "cursor",
+        "events_endpoint": "/alerts/combined/alerts/v1",
+        "events_path": "resources",
+        "next_cursor_path": "meta.pagination.after",
+        "cursor_param": "after",
+        "since_param": "created_after",
+        "id_field": "composite_id",
+        "time_field": "created_timestamp",
+        "name_field": "display_name",
+        "severity_field": "severity_name",
+    },
+}
+
+
+def questions_not_asked(answers: dict[str, Any]) -> list[str]:
+    """The answers this checkout's copier.yml does not ask for, or whose value is not
+    among its question's choices: Copier cannot render them (yet)."""
+    questions = yaml.safe_load((REPO_ROOT / "copier.yml").read_text("utf-8"))
+    missing = []
+    for key, value in answers.items():
+        question = questions.get(key)
+        if not isinstance(question, dict):
+            missing.append(key)
+            continue
+        choices = question.get("choices")
+        offered = choices.values() if isinstance(choices, dict) else choices
+        if choices and value not in list(offered):
+            missing.append(f"{key}={value}")
+    return missing
+
+
+# A vendor set joins the matrix as soon as copier.yml asks every answer it gives.
+PENDING_SETS = {
+    name: missing
+    for name, answers in VENDOR_AUTH_SETS.items()
+    if (missing := questions_not_asked(answers))
+}
+ANSWER_SETS.update(
+    {name: a for name, a in VENDOR_AUTH_SETS.items() if name not in PENDING_SETS}
+)
 
 
 @cache

@@ -171,3 +171,49 @@ def test_unreadable_last_run_file_is_one_line_error(
     status, _, err = fetch(capsys, *base_args(pack, api, "--last-run", str(state)))
     assert status == 2 and "JSON object" in err and len(err.strip().splitlines()) == 1
     assert api.stats.requests == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "okta_system_log_ssws",
+        "threat_grid_submissions_query_key",
+        "cisco_xdr_incidents_oauth2_basic",
+        "crowdstrike_oauth2_post_token_path",
+    ],
+)
+def test_fetch_works_for_every_authentication(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
+) -> None:
+    """
+    Given a pack that sends its key after a prefix, in a query parameter, or gets OAuth2
+        tokens (from another host, or from a path of the Server URL)
+    When fetch runs against an API that checks exactly that
+    Then the incidents come back and the output holds neither the secret nor a token
+    """
+    from answer_sets import PENDING_SETS, VENDOR_AUTH_SETS
+
+    from generator.simulate.fake_auth import ApiAuth, AuthShape, serve_tokens
+
+    if name in PENDING_SETS:
+        pytest.skip(f"copier.yml does not ask {', '.join(PENDING_SETS[name])} yet")
+    pack = load_pack(render_pack(VENDOR_AUTH_SETS[name], tmp_path / "pack"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=30 - 10 * n)) for n in range(3)]
+    shape = ApiShape.from_answers(pack.answers)
+    auth = ApiAuth(AuthShape.from_answers(pack.answers), Credential("client-9", SECRET))
+    events = index_events(specs, shape.time_format)
+    with FakeApi(shape, events, auth.credential, auth=auth) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        auth.begin_cycle(now)
+        with serve_tokens(auth, server.base_url):
+            status, out, err = fetch(
+                capsys,
+                *base_args(pack, server, "--param", "credentials.identifier=client-9"),
+                "--json",
+            )
+
+    assert status == 0, err
+    assert len(json.loads(out)["incidents"]) == 3
+    assert server.stats.unauthorized == 0
+    assert not any(secret in out + err for secret in auth.secrets())

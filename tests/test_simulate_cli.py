@@ -195,6 +195,8 @@ def test_json_report_has_the_documented_shape(
         "max_last_run_bytes",
         "max_requests_per_run",
         "over_limit_runs",
+        "requests",
+        "token_requests",
         "errors",
         "skipped_reason",
         "limitation",
@@ -203,6 +205,7 @@ def test_json_report_has_the_documented_shape(
     assert steady["events"] == steady["incidents"] > 0
     assert steady["missed"] == steady["duplicates"] == 0
     assert steady["max_last_run_bytes"] > 0 and steady["cycles"] >= 24
+    assert steady["requests"] >= steady["cycles"] and steady["token_requests"] == 0
     assert lag["scenario"] == "index-lag" and "look-back" in lag["skipped_reason"]
 
 

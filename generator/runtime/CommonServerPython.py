@@ -565,6 +565,44 @@ def return_error(message: Any, error: Any = "", outputs: Any = None) -> None:
     sys.exit(0)
 
 
+# --------------------------------------------------------------------------- integration context
+
+MIN_VERSION_FOR_VERSIONED_CONTEXT = "6.0.0"
+"""Servers from this version keep the integration context with a version number."""
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def is_versioned_context_available() -> bool:
+    """Whether the server keeps a versioned integration context (6.0.0 and later)."""
+    version = str(demisto.demistoVersion().get("version") or "0")
+    return _version_tuple(version) >= _version_tuple(MIN_VERSION_FOR_VERSIONED_CONTEXT)
+
+
+def get_integration_context(sync: bool = True, with_version: bool = False) -> Any:
+    """The instance's integration context: state kept across runs and commands.
+
+    With ``with_version`` the versioned wrapper (``{"context": ..., "version": ...}``)
+    is returned as the server gives it.
+    """
+    if is_versioned_context_available():
+        versioned = demisto.getIntegrationContextVersioned(sync)
+        if with_version:
+            return versioned
+        return versioned.get("context", {}) if isinstance(versioned, dict) else {}
+    return demisto.getIntegrationContext()
+
+
+def set_integration_context(context: Any, sync: bool = True, version: int = -1) -> None:
+    """Replace the instance's integration context (kept by the server across runs)."""
+    if is_versioned_context_available():
+        demisto.setIntegrationContextVersioned(context, version, sync)
+    else:
+        demisto.setIntegrationContext(context)
+
+
 # --------------------------------------------------------------------------- HTTP
 
 

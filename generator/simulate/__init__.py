@@ -41,6 +41,7 @@ SCENARIO_NAMES = (
     "cursor-expiry",
     "last-run-growth",
     "late-ids",
+    "token-revoked",
 )
 SCENARIO_FILE_SUFFIXES = (".yml", ".yaml", ".json")
 

@@ -32,6 +32,7 @@ from generator.simulate.api_quirks import (
     RepeatedRows,
 )
 from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
+from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential
 from generator.simulate.paths import set_path
 from generator.simulate.timefmt import parse_time, render_time
 
@@ -118,14 +119,6 @@ class ApiShape:
 
 
 @dataclass
-class Credential:
-    """What the fake API accepts: a user name (basic only) and a secret."""
-
-    username: str
-    secret: str
-
-
-@dataclass
 class ApiStats:
     """Counts of what the API answered."""
 
@@ -155,6 +148,7 @@ class FakeApi:
         query: tuple[str, str] | None = None,
         next_cursor: str = CURSOR_ALWAYS,
         quirks: ApiQuirks | None = None,
+        auth: ApiAuth | None = None,
     ) -> None:
         if next_cursor not in NEXT_CURSOR_MODES:
             raise ValueError(
@@ -169,6 +163,10 @@ class FakeApi:
         self.shape = shape
         self.events = sorted(events, key=lambda event: event.seq)
         self.credential = credential
+        # Credential checks and the OAuth2 token endpoint live in fake_auth.
+        self.auth = auth or ApiAuth(
+            AuthShape(shape.auth_type, shape.api_key_header_name), credential
+        )
         self.page_cap = page_size or DEFAULT_PAGE_CAP
         self.utc_offset = utc_offset
         self.query = query
@@ -275,23 +273,9 @@ class FakeApi:
                 self.stats.injected.append(kind)
             return kind
 
-    def authorized(self, headers: Mapping[str, str]) -> bool:
+    def authorized(self, headers: Mapping[str, str], query: str = "") -> bool:
         """Whether the request carries the credential the pack's auth type sends."""
-        auth = self.shape.auth_type
-        secret = self.credential.secret
-        if auth == "none":
-            return True
-        if auth == "api_key_header":
-            return headers.get(self.shape.api_key_header_name) == secret
-        given = headers.get("Authorization") or ""
-        if auth == "bearer_token":
-            return given == f"Bearer {secret}"
-        if auth == "basic":
-            expected = base64.b64encode(
-                f"{self.credential.username}:{secret}".encode()
-            ).decode()
-            return given == f"Basic {expected}"
-        return False
+        return self.auth.authorized(headers, parse_qs(query, keep_blank_values=True))
 
     def answer(self, query: Mapping[str, Sequence[str]]) -> dict[str, Any] | list[Any]:
         """The JSON body for a GET on the events endpoint (``BadRequest`` for bad input)."""
@@ -591,7 +575,7 @@ def _handler_for(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             if _normal_path(url.path) != api.path:
                 self._send(HTTPStatus.NOT_FOUND, {"error": f"no such path {url.path}"})
                 return
-            if not api.authorized(self.headers):
+            if not api.authorized(self.headers, url.query):
                 api.stats.unauthorized += 1
                 self._send(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
                 return

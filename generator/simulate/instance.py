@@ -129,8 +129,8 @@ def run_fetch(
     """Run ``main()`` once for fetch-incidents, as the server does.
 
     ``last_run`` None means nothing was saved yet. The outcome's ``last_run`` is what
-    the run saved (None when it saved nothing); a failed run saves nothing and its
-    incidents are dropped.
+    the run saved (None when it saved nothing); a failed run saves no lastRun and its
+    incidents are dropped, but the integration context it set is kept, as on a server.
     """
     demisto = runtime()
     demisto.reset(
@@ -151,13 +151,16 @@ def run_fetch(
     if error is None:
         error = _error_entry(state.results)
     health = state.module_health[-1][0] if state.module_health else None
+    # The server stores the integration context when the integration sets it: unlike
+    # lastRun, what a failed run set is kept (e.g. an OAuth2 token it obtained).
+    context = json.loads(json.dumps(state.integration_context))
     if error is not None:
         return FetchOutcome(
             ok=False,
             error=error,
             incidents=[],
             last_run=None,
-            integration_context=dict(integration_context or {}),
+            integration_context=context,
             health=health,
             logs=list(state.logs),
         )
@@ -166,7 +169,7 @@ def run_fetch(
         error=None,
         incidents=[incident for batch in state.incidents for incident in batch],
         last_run=state.last_run,
-        integration_context=json.loads(json.dumps(state.integration_context)),
+        integration_context=context,
         health=health,
         logs=list(state.logs),
     )

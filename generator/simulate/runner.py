@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Callable, Mapping
@@ -16,7 +17,8 @@ from generator.errors import UserError
 from generator.pack import Pack
 from generator.simulate.checks import incident_problems
 from generator.simulate.events import SimEvent, index_events
-from generator.simulate.fake_api import ApiShape, Credential, FakeApi
+from generator.simulate.fake_api import ApiShape, FakeApi
+from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential, serve_tokens
 from generator.simulate.instance import (
     configuration,
     default_params,
@@ -76,6 +78,9 @@ class ScenarioResult:
             return None
         return next((run for run in self.runs if run.time >= served), None)
 
+    requests: int = 0
+    token_requests: int = 0
+
     @property
     def passed(self) -> bool:
         """Skipped, or nothing missed, duplicated or invalid, no run over its limit."""
@@ -96,6 +101,8 @@ class ScenarioResult:
             "max_last_run_bytes": self.max_last_run_bytes,
             "max_requests_per_run": self.max_requests_per_run,
             "over_limit_runs": self.over_limit_runs,
+            "requests": self.requests,
+            "token_requests": self.token_requests,
             "errors": self.errors,
             "skipped_reason": self.skipped_reason,
             "limitation": self.limitation,
@@ -114,6 +121,7 @@ def traits_for(pack: Pack, params: dict[str, Any], start: datetime) -> PackTrait
         max_fetch=_positive_int(params.get("max_fetch"), "max_fetch"),
         look_back=_positive_int(params.get("look_back") or 0, "look_back", low=0),
         first_fetch=first_fetch_time(str(params.get("first_fetch") or "3 days"), start),
+        auth_type=str(answers.get("auth_type", "")),
     )
 
 
@@ -189,12 +197,12 @@ def run_scenario(
     )
     secret = f"sim-{random.Random(f'{seed}:secret').getrandbits(64):016x}"
     credential = Credential(username=SIM_USERNAME, secret=secret)
+    try:
+        auth = ApiAuth(AuthShape.from_answers(pack.answers), credential)
+    except ValueError as error:
+        raise UserError(f"cannot simulate {pack.root}: {error}") from error
     if "credentials" in params:
-        hidden = shape.auth_type != "basic"
-        params["credentials"] = {
-            "identifier": "" if hidden else SIM_USERNAME,
-            "password": secret,
-        }
+        params["credentials"] = auth.credentials_param()
     interval = _positive_int(
         params.get("incidentFetchInterval") or 1, "incidentFetchInterval"
     )
@@ -209,6 +217,7 @@ def run_scenario(
             query=query_of(params),
             next_cursor=scenario.next_cursor,
             quirks=scenario.quirks,
+            auth=auth,
         )
     except ValueError as error:
         raise UserError(f"cannot simulate {pack.root}: {error}") from error
@@ -220,7 +229,12 @@ def run_scenario(
     quiet_needed = quiet_runs_to_drain(every, interval)
     drain_cap = math.ceil(len(expected) / smallest_limit) + 10 + quiet_needed
     planned = scenario.cycles + drain_cap
-    with api, simulated_clock(scenario.start) as clock, client_timeouts(api):
+    with (
+        api,
+        serve_tokens(auth, api.base_url),
+        simulated_clock(scenario.start) as clock,
+        client_timeouts(api),
+    ):
         params["url"] = api.base_url
         api_address = urlsplit(api.base_url).netloc
         loop = ServerLoop(load_integration(pack.py_path), params)
@@ -242,6 +256,7 @@ def run_scenario(
                 before = len(api.stats.injected)
                 requests_before = api.stats.requests
                 api.begin_cycle(now, scenario.failures.get(number))
+                auth.begin_cycle(now, revoke=number in scenario.revoke_tokens)
                 record = loop.run(now)
                 record.injected = api.stats.injected[before:]
                 record.requests = api.stats.requests - requests_before
@@ -255,12 +270,14 @@ def run_scenario(
     for run in loop.runs:
         if run.error is not None:  # the port changes between runs; reports should not
             run.error = _without_address(run.error, api_address)
-    _judge(result, loop.runs, events, expected, secret, query is not None)
+    _judge(result, loop.runs, events, expected, auth.secrets(), query is not None)
     _judge_limits(result, loop.runs, limits)
     if result.missed and not (
         result.duplicates or result.invalid or result.over_limit_runs
     ):
         result.limitation = scenario.limitations.get(traits.fetch_core)
+    result.requests = api.stats.requests
+    result.token_requests = auth.stats.requests
     return result
 
 
@@ -318,7 +335,7 @@ def _judge(
     runs: list[RunRecord],
     events: list[SimEvent],
     expected: dict[str, SimEvent],
-    secret: str,
+    secrets: list[str],
     has_query: bool,
 ) -> None:
     by_id = {event.source_id: event for event in events}
@@ -330,9 +347,10 @@ def _judge(
         if run.error is not None:
             cause = f" (injected {', '.join(run.injected)})" if run.injected else ""
             errors.append(f"{stamp}{cause}: {_first_line(run.error)}")
-            if secret in run.error:
+        for place, text in _leak_places(run):
+            if any(secret in text for secret in secrets):
                 result.invalid += 1
-                errors.append(f"{stamp}: the credential appears in the error message")
+                errors.append(f"{stamp}: a credential or token appears in {place}")
         for incident in run.incidents:
             result.incidents += 1
             source_id = _source_id(incident)
@@ -340,9 +358,6 @@ def _judge(
             for problem in incident_problems(incident, event):
                 result.invalid += 1
                 errors.append(f"{stamp}: incident {source_id or '?'}: {problem}")
-            if secret in str(incident):
-                result.invalid += 1
-                errors.append(f"{stamp}: incident {source_id}: holds the credential")
             if (
                 event is None
                 or not event.well_formed
@@ -379,6 +394,16 @@ def _judge(
         key: event.served_from() or event.visible_at for key, event in expected.items()
     }
     result.fetched_in = fetched_in
+
+
+def _leak_places(run: RunRecord) -> list[tuple[str, str]]:
+    """Where a run's output must never hold a secret: error, incidents, lastRun, logs."""
+    return [
+        ("the error message", run.error or ""),
+        ("the incidents", json.dumps(run.incidents)),
+        ("lastRun", json.dumps(run.saved_last_run)),
+        ("the logs", json.dumps(run.logs)),
+    ]
 
 
 def _source_id(incident: Any) -> str:

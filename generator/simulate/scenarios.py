@@ -44,6 +44,7 @@ from generator.simulate.fake_api import (
     failure_kind,
     parse_query,
 )
+from generator.simulate.fake_auth import OAUTH2
 from generator.simulate.timefmt import carries_offset
 
 DEFAULT_START = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
@@ -52,12 +53,14 @@ REQUIRES_QUERY = "query_filter"
 REQUIRES_OFFSET_TIMES = "offset_times"
 REQUIRES_CURSOR = "cursor"
 REQUIRES_ID_ORDER = "id_greater_than"
+REQUIRES_OAUTH2 = "oauth2"
 KNOWN_REQUIREMENTS = (
     REQUIRES_LOOKBACK,
     REQUIRES_QUERY,
     REQUIRES_OFFSET_TIMES,
     REQUIRES_CURSOR,
     REQUIRES_ID_ORDER,
+    REQUIRES_OAUTH2,
 )
 # Parameters the simulator sets itself (the fake API's address and credential, the query it
 # filters by, the fetch schedule): a scenario cannot change them during a simulation.
@@ -91,6 +94,8 @@ class Scenario:
     # fetch core -> why it cannot help missing events here (a documented limitation
     # of that core: the scenario still fails on it, with this reason beside the counts)
     limitations: dict[str, str] = field(default_factory=dict)
+    # Runs before which the API revokes every OAuth2 token issued so far.
+    revoke_tokens: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,7 @@ class PackTraits:
     max_fetch: int
     look_back: int
     first_fetch: datetime
+    auth_type: str = ""
 
     @property
     def fetch_core(self) -> str:
@@ -123,6 +129,10 @@ class PackTraits:
                 return f"query_style {self.query_style} does not page by cursor"
             if need == REQUIRES_ID_ORDER and self.query_style != ID_GREATER_THAN:
                 return f"query_style {self.query_style} does not continue by ID"
+            if need == REQUIRES_OAUTH2 and self.auth_type != OAUTH2:
+                return f"auth_type {self.auth_type} uses no OAuth2 tokens"
+        if scenario.revoke_tokens and self.auth_type != OAUTH2:
+            return f"auth_type {self.auth_type} uses no OAuth2 tokens"
         if (
             scenario.next_cursor != CURSOR_ALWAYS or scenario.quirks.cursor_expiry
         ) and self.query_style != CURSOR:
@@ -582,6 +592,24 @@ def _late_ids(b: _Builder) -> Scenario:
     )
 
 
+def _token_revoked(b: _Builder) -> Scenario:
+    """OAuth2 tokens revoked early: a 401, one new token, the request repeated."""
+    cycles = b.rate_cycles()
+    first = 2 + b.rng.randrange(cycles // 3)
+    later = first + 2 + b.rng.randrange(cycles // 3)
+    return Scenario(
+        name="token-revoked",
+        description=(
+            "OAuth2 tokens revoked before they expire (twice in a row, then once "
+            "more): a 401, one new token, the request repeated"
+        ),
+        cycles=cycles,
+        events=b.steady_events(b.steady_count(cycles), cycles),
+        requires=(REQUIRES_OAUTH2,),
+        revoke_tokens=(first, first + 1, later),
+    )
+
+
 BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "steady": _steady,
     "index-lag": _index_lag,
@@ -601,6 +629,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "cursor-expiry": _cursor_expiry,
     "last-run-growth": _last_run_growth,
     "late-ids": _late_ids,
+    "token-revoked": _token_revoked,
 }
 
 
@@ -645,6 +674,7 @@ API_KEYS = {
     "failures",
     "next_cursor",
     *QUIRK_KEYS,
+    "revoke_tokens",
 }
 EVENT_KEYS = {"at", "count", "lag", "matches_after", "missing", "null_value", "fields"}
 RANDOM_KEYS = {"count", "from", "to", "max_lag", "max_match_delay", "malformed"}
@@ -735,6 +765,16 @@ def _scenario_from_data(data: Any, default_name: str, seed: int) -> Scenario:
         quirks=ApiQuirks.from_file(api),
         ids_at=ids_at,
         restarts=_restarts(data.get("restarts") or [], cycles),
+        revoke_tokens=_run_numbers(api.get("revoke_tokens") or [], cycles),
+    )
+
+
+def _run_numbers(value: Any, cycles: int) -> tuple[int, ...]:
+    """``api.revoke_tokens``: a list of run numbers from 1 to ``cycles``."""
+    if not isinstance(value, list):
+        raise ValueError("api.revoke_tokens must be a list of run numbers")
+    return tuple(
+        sorted({_int(item, "api.revoke_tokens", low=1, high=cycles) for item in value})
     )
 
 

@@ -57,6 +57,8 @@ class RunRecord:
     last_run_bytes: int
     injected: list[str] = field(default_factory=list)
     requests: int = 0  # HTTP requests the run made to the API
+    saved_last_run: Any = None
+    logs: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -88,10 +90,9 @@ class ServerLoop:
         outcome = run_fetch(
             self.module, self.params, self.last_run, self.integration_context
         )
-        if outcome.ok:
-            if outcome.last_run is not None:
-                self.last_run = json.loads(json.dumps(outcome.last_run))
-            self.integration_context = outcome.integration_context
+        if outcome.ok and outcome.last_run is not None:
+            self.last_run = json.loads(json.dumps(outcome.last_run))
+        self.integration_context = outcome.integration_context
         record = RunRecord(
             number=len(self.runs) + 1,
             time=now,
@@ -100,6 +101,8 @@ class ServerLoop:
             message=outcome.health,
             last_run_bytes=last_run_size(self.last_run),
             injected=list(injected or []),
+            saved_last_run=outcome.last_run,
+            logs=outcome.logs,
         )
         self.runs.append(record)
         return record
