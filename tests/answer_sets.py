@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import copier
-import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_FILES = ("copier.yml", "questions", "parts", "template")
@@ -315,32 +314,7 @@ VENDOR_AUTH_SETS: dict[str, dict[str, Any]] = {
 }
 
 
-def questions_not_asked(answers: dict[str, Any]) -> list[str]:
-    """The answers this checkout's copier.yml does not ask for, or whose value is not
-    among its question's choices: Copier cannot render them (yet)."""
-    questions = yaml.safe_load((REPO_ROOT / "copier.yml").read_text("utf-8"))
-    missing = []
-    for key, value in answers.items():
-        question = questions.get(key)
-        if not isinstance(question, dict):
-            missing.append(key)
-            continue
-        choices = question.get("choices")
-        offered = choices.values() if isinstance(choices, dict) else choices
-        if choices and value not in list(offered):
-            missing.append(f"{key}={value}")
-    return missing
-
-
-# A vendor set joins the matrix as soon as copier.yml asks every answer it gives.
-PENDING_SETS = {
-    name: missing
-    for name, answers in VENDOR_AUTH_SETS.items()
-    if (missing := questions_not_asked(answers))
-}
-ANSWER_SETS.update(
-    {name: a for name, a in VENDOR_AUTH_SETS.items() if name not in PENDING_SETS}
-)
+ANSWER_SETS.update(VENDOR_AUTH_SETS)
 
 
 @cache

@@ -13,7 +13,7 @@ from typing import Any
 import black
 import pytest
 import yaml
-from answer_sets import ANSWER_SETS, PENDING_SETS, REPO_ROOT, VENDOR_AUTH_SETS
+from answer_sets import ANSWER_SETS, REPO_ROOT, VENDOR_AUTH_SETS
 from conftest import RenderedPacks
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,11 +48,7 @@ def params_by_name(integration_yml: dict[str, Any]) -> dict[str, dict[str, Any]]
 
 @pytest.mark.parametrize("name", sorted(VENDOR_AUTH_SETS))
 def test_vendor_auth_sets_are_in_the_matrix(name: str) -> None:
-    """Every vendor set is rendered, tested and simulated like the others, unless this
-    checkout's copier.yml does not ask its answers yet (then it is skipped, naming them).
-    """
-    if name in PENDING_SETS:
-        pytest.skip(f"copier.yml does not ask {', '.join(PENDING_SETS[name])} yet")
+    """Every vendor set is rendered, tested and simulated like the others."""
     assert name in ANSWER_SETS
 
 
