@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator.errors import ConflictError, UserError, copier_errors
 from generator.new import parse_data
-from generator.pack import load_pack
+from generator.pack import Pack, load_pack
 
 CONFLICT_MARKER = re.compile(rb"^(?:<{7}|>{7})(?: |$)", re.MULTILINE)
 
@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
                 "a tagged git template can be updated"
             )
     data = parse_data(args.data)
+    refuse_kind_change(pack, data)
     _require_clean_tree(root, args.dest)
     _run_copier_update(
         root,
@@ -87,6 +88,19 @@ def run(args: argparse.Namespace) -> int:
         "Review with 'git diff', run 'xsoar-fetch check', then commit."
     )
     return 0
+
+
+def refuse_kind_change(pack: Pack, data: dict[str, str]) -> None:
+    """Refuse an update that changes ``integration_kind``: incidents and event collector
+    are different integrations (command, parameters, marketplace), not two versions."""
+    wanted = data.get("integration_kind")
+    current = pack.integration_kind
+    if wanted is not None and wanted != current:
+        raise UserError(
+            f"integration_kind cannot change on update: this pack is {current!r}, "
+            f"not {wanted!r}; generate the {wanted} integration as a new pack with "
+            "xsoar-fetch new"
+        )
 
 
 def git(root: Path, *args: str) -> str:

@@ -14,7 +14,6 @@ import dateparser
 
 from generator.errors import UserError
 from generator.pack import Pack
-from generator.simulate.checks import incident_problems
 from generator.simulate.events import SimEvent, index_events
 from generator.simulate.fake_api import ApiShape, Credential, FakeApi
 from generator.simulate.instance import (
@@ -23,6 +22,7 @@ from generator.simulate.instance import (
     load_integration,
     unload_integration,
 )
+from generator.simulate.kinds import FetchKind, kind_of
 from generator.simulate.scenarios import PackTraits, Scenario, query_of
 from generator.simulate.server_loop import (
     RunRecord,
@@ -58,6 +58,7 @@ class ScenarioResult:
     missed_ids: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
+    kind: str = "incidents"
 
     @property
     def passed(self) -> bool:
@@ -72,6 +73,7 @@ class ScenarioResult:
             "scenario": self.scenario,
             "events": self.events,
             "incidents": self.incidents,
+            "kind": self.kind,
             "missed": self.missed,
             "duplicates": self.duplicates,
             "cycles": self.cycles,
@@ -83,15 +85,21 @@ class ScenarioResult:
 
 
 def traits_for(pack: Pack, params: dict[str, Any], start: datetime) -> PackTraits:
-    """The facts about a pack and its instance parameters that shape the scenarios."""
+    """The facts about a pack and its instance parameters that shape the scenarios.
+
+    An event collector never looks back (the template gives collectors no look-back).
+    """
     answers = pack.answers
     style = str(answers.get("query_style", ""))
+    kind = kind_of(pack)
     return PackTraits(
         query_style=style,
         time_format=str(answers.get("time_format", "iso8601")),
-        use_lookback=bool(answers.get("use_lookback")) and style == "time_range",
+        use_lookback=bool(answers.get("use_lookback"))
+        and style == "time_range"
+        and not kind.is_collector,
         query=query_of(params),
-        max_fetch=_positive_int(params.get("max_fetch"), "max_fetch"),
+        max_fetch=_positive_int(params.get(kind.limit_param), kind.limit_param),
         look_back=_positive_int(params.get("look_back") or 0, "look_back", low=0),
         first_fetch=first_fetch_time(str(params.get("first_fetch") or "3 days"), start),
     )
@@ -158,7 +166,10 @@ def run_scenario(
         for each in params_in_force(params, changes)
     ]
     traits = every[0]
-    result = ScenarioResult(scenario=scenario.name, description=scenario.description)
+    kind = kind_of(pack)
+    result = ScenarioResult(
+        scenario=scenario.name, description=scenario.description, kind=kind.name
+    )
     reason = traits.skip_reason(scenario)
     if reason:
         result.skipped_reason = reason
@@ -173,9 +184,7 @@ def run_scenario(
             "identifier": "" if hidden else SIM_USERNAME,
             "password": secret,
         }
-    interval = _positive_int(
-        params.get("incidentFetchInterval") or 1, "incidentFetchInterval"
-    )
+    interval = _positive_int(params.get(kind.interval_param) or 1, kind.interval_param)
     try:
         api = FakeApi(
             shape,
@@ -199,7 +208,7 @@ def run_scenario(
     with api, simulated_clock(scenario.start) as clock, client_timeouts(api):
         params["url"] = api.base_url
         api_address = urlsplit(api.base_url).netloc
-        loop = ServerLoop(load_integration(pack.py_path), params)
+        loop = ServerLoop(load_integration(pack.py_path), params, kind)
         try:
             empty_runs = 0
             number = 0
@@ -224,7 +233,7 @@ def run_scenario(
     for run in loop.runs:
         if run.error is not None:  # the port changes between runs; reports should not
             run.error = _without_address(run.error, api_address)
-    _judge(result, loop.runs, events, expected, secret, query is not None)
+    _judge(result, loop.runs, events, expected, secret, query is not None, kind)
     return result
 
 
@@ -252,6 +261,7 @@ def _judge(
     expected: dict[str, SimEvent],
     secret: str,
     has_query: bool,
+    kind: FetchKind,
 ) -> None:
     by_id = {event.source_id: event for event in events}
     fetched_at: dict[str, datetime] = {}
@@ -266,9 +276,9 @@ def _judge(
                 errors.append(f"{stamp}: the credential appears in the error message")
         for incident in run.incidents:
             result.incidents += 1
-            source_id = _source_id(incident)
+            source_id = kind.source_id(incident)
             event = by_id.get(source_id)
-            for problem in incident_problems(incident, event):
+            for problem in kind.problems(incident, event):
                 result.invalid += 1
                 errors.append(f"{stamp}: incident {source_id or '?'}: {problem}")
             if secret in str(incident):
@@ -304,12 +314,6 @@ def _judge(
         errors = errors[:MAX_ERRORS] + [f"... and {len(errors) - MAX_ERRORS} more"]
     result.errors = errors
     result.runs = runs
-
-
-def _source_id(incident: Any) -> str:
-    if isinstance(incident, dict):
-        return str(incident.get("dbotMirrorId") or "")
-    return ""
 
 
 def _without_address(text: str, address: str) -> str:

@@ -53,7 +53,15 @@ KNOWN_REQUIREMENTS = (
 )
 # Parameters the simulator sets itself (the fake API's address and credential, the query it
 # filters by, the fetch schedule): a scenario cannot change them during a simulation.
-FIXED_PARAMS = ("url", "credentials", "query", "incidentFetchInterval", "isFetch")
+FIXED_PARAMS = (
+    "url",
+    "credentials",
+    "query",
+    "incidentFetchInterval",
+    "isFetch",
+    "eventFetchInterval",
+    "isFetchEvents",
+)
 
 
 @dataclass

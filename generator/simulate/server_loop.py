@@ -1,4 +1,4 @@
-"""The server's fetch loop on a simulated clock: one fetch-incidents run per interval."""
+"""The server's fetch loop on a simulated clock: one fetch run per interval."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from freezegun.api import FrozenDateTimeFactory
 
 from generator.simulate.fake_api import FakeApi
 from generator.simulate.instance import run_fetch
+from generator.simulate.kinds import INCIDENT_KIND, FetchKind
 
 
 @contextmanager
@@ -56,6 +57,7 @@ class RunRecord:
     message: str | None
     last_run_bytes: int
     injected: list[str] = field(default_factory=list)
+    kind: FetchKind = INCIDENT_KIND
 
     @property
     def ok(self) -> bool:
@@ -64,16 +66,22 @@ class RunRecord:
 
     @property
     def source_ids(self) -> list[str]:
-        """The incidents' ``dbotMirrorId`` values."""
-        return [str(incident.get("dbotMirrorId", "")) for incident in self.incidents]
+        """The source event IDs of what the run emitted (incidents or sent events)."""
+        return [self.kind.source_id(record) for record in self.incidents]
 
 
 class ServerLoop:
     """The server's side of fetching for one instance: saved state and the run history."""
 
-    def __init__(self, module: ModuleType, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        module: ModuleType,
+        params: Mapping[str, Any],
+        kind: FetchKind = INCIDENT_KIND,
+    ) -> None:
         self.module = module
         self.params = dict(params)
+        self.kind = kind
         self.last_run: Any = None
         self.integration_context: dict[str, Any] = {}
         self.runs: list[RunRecord] = []
@@ -83,9 +91,13 @@ class ServerLoop:
         self.params.update(changes)
 
     def run(self, now: datetime, injected: list[str] | None = None) -> RunRecord:
-        """Run fetch-incidents once at ``now`` (the clock must already show ``now``)."""
+        """Run the fetch command once at ``now`` (the clock must already show ``now``)."""
         outcome = run_fetch(
-            self.module, self.params, self.last_run, self.integration_context
+            self.module,
+            self.params,
+            self.last_run,
+            self.integration_context,
+            command=self.kind.fetch_command,
         )
         if outcome.ok:
             if outcome.last_run is not None:
@@ -99,6 +111,7 @@ class ServerLoop:
             message=outcome.health,
             last_run_bytes=last_run_size(self.last_run),
             injected=list(injected or []),
+            kind=self.kind,
         )
         self.runs.append(record)
         return record
