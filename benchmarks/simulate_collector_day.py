@@ -14,24 +14,24 @@ collects a 50,000-event backlog.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
+sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests"), str(REPO_ROOT / "benchmarks")]
 
 from answer_sets import COLLECTOR_SETS, render_pack  # noqa: E402
+from simulate_day import day_scenario  # noqa: E402
 
 from generator.pack import load_pack  # noqa: E402
 from generator.simulate.events import EventSpec  # noqa: E402
 from generator.simulate.runner import ScenarioResult, run_scenario  # noqa: E402
 from generator.simulate.scenarios import DEFAULT_START, Scenario  # noqa: E402
 
-RUNS_PER_DAY = 1_440
 DEFAULT_SETS = ("collector_time_range", "collector_cursor_basic_pattern")
 GOAL_SPEED_UP = 10_000
 GOAL_LAST_RUN = 64 * 1024
@@ -39,19 +39,13 @@ GOAL_LAST_RUN = 64 * 1024
 PAGE_SIZE = 500
 
 
-def day_scenario(events: int, max_events: int, seed: int) -> Scenario:
-    """``events`` events spread over one day, one fetch-events a minute."""
-    rng = random.Random(seed)
-    span = (RUNS_PER_DAY - 1) * 60
-    specs = [
-        EventSpec(time=DEFAULT_START + timedelta(seconds=rng.randrange(span)))
-        for _ in range(events)
-    ]
-    return Scenario(
+def collector_day(events: int, max_events: int, seed: int) -> Scenario:
+    """simulate_day's day of ``events`` events, for a collector fetching up to
+    ``max_events`` a run from an API whose pages hold at most PAGE_SIZE."""
+    day = day_scenario(events, seed)
+    return replace(
+        day,
         name="collector-day",
-        description=f"{events} events over a day",
-        cycles=RUNS_PER_DAY,
-        events=specs,
         params={"max_events_per_fetch": str(max_events)},
         page_size=PAGE_SIZE,
     )
@@ -89,7 +83,7 @@ def main() -> int:
     parser.add_argument("--backlog", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    day = day_scenario(args.events, args.max_events, args.seed)
+    day = collector_day(args.events, args.max_events, args.seed)
     backlog = backlog_scenario(args.backlog)
     ok = True
     with tempfile.TemporaryDirectory() as root:
