@@ -14,6 +14,7 @@ from answer_sets import ANSWER_SETS, integration_dir, render_pack
 from generator.cli import main
 from generator.errors import UserError
 from generator.pack import Pack, load_pack
+from generator.simulate import resolve_scenarios
 from generator.simulate.events import EventSpec, index_events
 from generator.simulate.fake_api import ApiShape, Credential, FakeApi
 from generator.simulate.kinds import INCIDENT_KIND, kind_of
@@ -215,3 +216,17 @@ def test_update_command_refuses_before_touching_the_pack(
     assert {
         path: path.read_bytes() for path in root.rglob("*") if path.is_file()
     } == before
+
+
+def test_look_back_scenarios_say_collectors_have_none(collector: Pack) -> None:
+    """
+    Given a collector
+    When the scenarios that need look-back are simulated
+    Then they are skipped, saying event collectors have no look-back
+    """
+    for scenario in resolve_scenarios(collector, ["index-lag", "look-back-raised"]):
+        result = run_scenario(collector, scenario)
+
+        assert result.skipped_reason == (
+            "event collectors have no look-back (docs/collectors.md)"
+        )

@@ -23,7 +23,12 @@ from generator.simulate.instance import (
     unload_integration,
 )
 from generator.simulate.kinds import FetchKind, kind_of
-from generator.simulate.scenarios import PackTraits, Scenario, query_of
+from generator.simulate.scenarios import (
+    REQUIRES_LOOKBACK,
+    PackTraits,
+    Scenario,
+    query_of,
+)
 from generator.simulate.server_loop import (
     RunRecord,
     ServerLoop,
@@ -171,6 +176,8 @@ def run_scenario(
         scenario=scenario.name, description=scenario.description, kind=kind.name
     )
     reason = traits.skip_reason(scenario)
+    if reason and kind.is_collector and REQUIRES_LOOKBACK in scenario.requires:
+        reason = "event collectors have no look-back (docs/collectors.md)"
     if reason:
         result.skipped_reason = reason
         return result
