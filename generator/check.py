@@ -27,6 +27,7 @@ from generator.pytest_report import failed_tests
 IMAGE_SIZE = (120, 50)
 IMAGE_MAX_BYTES = 10 * 1024
 MAX_FETCH_LIMIT = 200
+MAX_EVENTS_PER_FETCH = 50000
 TEST_TIMEOUT_SECONDS = 600
 SHOWN_FAILED_TESTS = 3
 # Commands the server itself runs: dispatched in the code, never declared in the YAML.
@@ -41,6 +42,7 @@ BUILTIN_COMMANDS = frozenset(
     }
 )
 REQUIRED_COMMANDS = ("test-module", "fetch-incidents")
+COLLECTOR_REQUIRED_COMMANDS = ("test-module", "fetch-events")
 SKIPPED_DIRS = frozenset(
     {".git", "__pycache__", ".pytest_cache", ".hypothesis", ".venv", "node_modules"}
 )
@@ -176,21 +178,26 @@ def _parameters(config: Any) -> dict[str, dict[str, Any]]:
     }
 
 
-def expected_parameters(answers: dict[str, Any]) -> dict[str, Any]:
-    """Parameter name -> expected default (None: present, any default)."""
-    expected: dict[str, Any] = {
-        "url": None,
-        "insecure": None,
-        "proxy": None,
-        "isFetch": None,
-        "incidentType": None,
-        "max_fetch": answers.get("fetch_limit_default"),
-        "first_fetch": answers.get("first_fetch_default"),
-        "incidentFetchInterval": None,
-    }
+def expected_parameters(
+    answers: dict[str, Any], collector: bool = False
+) -> dict[str, Any]:
+    """Parameter name -> expected default (None: present, any default).
+
+    An event collector has the events maximum and interval instead of the incident
+    parameters, and no look-back.
+    """
+    expected: dict[str, Any] = {"url": None, "insecure": None, "proxy": None}
+    if collector:
+        expected["max_events_per_fetch"] = answers.get("fetch_limit_default")
+    else:
+        expected["isFetch"] = None
+        expected["incidentType"] = None
+        expected["max_fetch"] = answers.get("fetch_limit_default")
+    expected["first_fetch"] = answers.get("first_fetch_default")
+    expected["eventFetchInterval" if collector else "incidentFetchInterval"] = None
     if answers.get("auth_type", "none") != "none":
         expected["credentials"] = None
-    if answers.get("use_lookback"):
+    if answers.get("use_lookback") and not collector:
         expected["look_back"] = answers.get("look_back_default")
     if answers.get("query_filter"):
         expected["query"] = None
@@ -204,8 +211,9 @@ def check_fetch_parameters(pack: Pack) -> CheckResult:
     except UserError as error:
         return _result([error.message], "")
     answers = pack.answers
+    collector = pack.integration_kind == "events"
     params = _parameters(data.get("configuration"))
-    expected = expected_parameters(answers)
+    expected = expected_parameters(answers, collector)
     problems = []
     for name, default in expected.items():
         if name not in params:
@@ -220,10 +228,23 @@ def check_fetch_parameters(pack: Pack) -> CheckResult:
     for name in ("credentials", "look_back", "query"):
         if name in params and name not in expected:
             problems.append(f"parameter {name} is present but the answers exclude it")
-    problems.extend(_fetch_limit_problems(params.get("max_fetch")))
+    if collector:
+        problems.extend(
+            _fetch_limit_problems(
+                params.get("max_events_per_fetch"), MAX_EVENTS_PER_FETCH
+            )
+        )
+        problems += [
+            f"parameter {name} is for incidents, not an event collector"
+            for name in ("isFetch", "incidentType", "incidentFetchInterval")
+            if name in params
+        ]
+    else:
+        problems.extend(_fetch_limit_problems(params.get("max_fetch")))
     script = data.get("script") if isinstance(data.get("script"), dict) else {}
-    if script.get("isfetch") is not True:
-        problems.append("script.isfetch is not true")
+    flag = "isfetchevents" if collector else "isfetch"
+    if script.get(flag) is not True:
+        problems.append(f"script.{flag} is not true")
     image = str(script.get("dockerimage", ""))
     if not image or image.endswith(":latest") or ":" not in image:
         problems.append(f"script.dockerimage {image!r} is not a pinned image tag")
@@ -240,15 +261,18 @@ def check_fetch_parameters(pack: Pack) -> CheckResult:
     return _result(problems, _count(len(expected), "parameter"))
 
 
-def _fetch_limit_problems(param: dict[str, Any] | None) -> list[str]:
+def _fetch_limit_problems(
+    param: dict[str, Any] | None, maximum: int = MAX_FETCH_LIMIT
+) -> list[str]:
     if param is None:
         return []
+    name = param.get("name", "max_fetch")
     try:
         limit = int(str(param.get("defaultvalue")))
     except ValueError:
-        return [f"max_fetch default {param.get('defaultvalue')!r} is not a number"]
-    if not 1 <= limit <= MAX_FETCH_LIMIT:
-        return [f"max_fetch default {limit} is outside 1..{MAX_FETCH_LIMIT}"]
+        return [f"{name} default {param.get('defaultvalue')!r} is not a number"]
+    if not 1 <= limit <= maximum:
+        return [f"{name} default {limit} is outside 1..{maximum}"]
     return []
 
 
@@ -268,10 +292,13 @@ def check_commands(pack: Pack) -> CheckResult:
         if isinstance(command, dict)
     }
     dispatched = dispatched_commands(tree)
+    required = (
+        COLLECTOR_REQUIRED_COMMANDS
+        if pack.integration_kind == "events"
+        else REQUIRED_COMMANDS
+    )
     problems = [
-        f"{name} is not dispatched"
-        for name in REQUIRED_COMMANDS
-        if name not in dispatched
+        f"{name} is not dispatched" for name in required if name not in dispatched
     ]
     problems += [
         f"{name} is dispatched in the code but not declared in the YAML"

@@ -1,8 +1,9 @@
-"""``xsoar-fetch fetch``: one real fetch-incidents run against the API, like debug mode.
+"""``xsoar-fetch fetch``: one real fetch run against the API, like debug mode.
 
-It runs the integration on the stand-in runtime with the YAML defaults plus ``--param``
-values, prints the incidents and the next lastRun, and saves that lastRun to the
-``--last-run`` file only with ``--save-last-run``.
+It runs the integration's fetch-incidents (or, for an XSIAM event collector,
+fetch-events) on the stand-in runtime with the YAML defaults plus ``--param`` values,
+prints the incidents (or the events the run would send to XSIAM) and the next lastRun,
+and saves that lastRun to the ``--last-run`` file only with ``--save-last-run``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from generator.pack import BOOLEAN_TYPE, CREDENTIALS_TYPE, load_pack
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from generator.simulate.kinds import FetchKind
+
 CREDENTIAL_PARTS = ("identifier", "password")
 
 
@@ -27,10 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fetch`` sub-command."""
     parser = subparsers.add_parser(
         "fetch",
-        help="run one real fetch-incidents against the API and print the incidents",
+        help="run one real fetch against the API and print what it fetched",
         description=(
-            "Run fetch-incidents once against the real API given in the parameters, print "
-            "the incidents and the next lastRun. State is saved only with --save-last-run."
+            "Run fetch-incidents (fetch-events for an event collector) once against the "
+            "real API given in the parameters, print the incidents (or the events it "
+            "would send) and the next lastRun. State is saved only with --save-last-run."
         ),
     )
     parser.add_argument(
@@ -74,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         load_integration,
         run_fetch,
     )
+    from generator.simulate.kinds import kind_of
 
     pack = load_pack(args.path)
     if not pack.py_path.is_file():
@@ -84,13 +89,16 @@ def run(args: argparse.Namespace) -> int:
     refuse_missing_required(params, entries)
     state_file = Path(args.last_run) if args.last_run else None
     last_run = read_last_run(state_file) if state_file else None
-    outcome = run_fetch(load_integration(pack.py_path), params, last_run)
+    kind = kind_of(pack)
+    outcome = run_fetch(
+        load_integration(pack.py_path), params, last_run, command=kind.fetch_command
+    )
     console = Console()
     if not outcome.ok:
         if args.json:
             print(json.dumps({"error": outcome.error, "logs": outcome.logs}, indent=2))
         Console(stderr=True).print(
-            f"fetch-incidents failed; nothing saved:\n{outcome.error}",
+            f"{kind.fetch_command} failed; nothing saved:\n{outcome.error}",
             markup=False,
             highlight=False,
         )
@@ -104,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             json.dumps(
                 {
-                    "incidents": outcome.incidents,
+                    kind.record_noun: outcome.incidents,
                     "last_run": next_run,
                     "last_run_saved": saved,
                     "logs": outcome.logs,
@@ -113,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    console.print(_incident_table(outcome.incidents))
+    console.print(_record_table(kind, outcome.incidents))
     console.print("Next lastRun:", style="bold")
     console.print_json(json.dumps(next_run if next_run is not None else {}))
     if saved:
@@ -223,13 +231,25 @@ def write_json_atomically(path: Path, value: Any) -> None:
         raise
 
 
-def _incident_table(incidents: list[dict[str, Any]]) -> Table:
+def _record_table(kind: FetchKind, records: list[dict[str, Any]]) -> Table:
+    """Incidents by name, time, ID and severity; a collector's events by ID and _time."""
     from rich.table import Table
 
-    columns = ("name", "occurred", "dbotMirrorId", "severity")
-    table = Table(title=f"{len(incidents)} incident(s)", title_justify="left")
+    if kind.is_collector:
+        title = f"{len(records)} event(s) to send to XSIAM"
+        columns = (kind.id_field, "_time")
+        rows = [
+            (kind.source_id(event), str(event.get("_time", ""))) for event in records
+        ]
+    else:
+        title = f"{len(records)} incident(s)"
+        columns = ("name", "occurred", "dbotMirrorId", "severity")
+        rows = [
+            tuple(str(record.get(key, "")) for key in columns) for record in records
+        ]
+    table = Table(title=title, title_justify="left")
     for name in columns:
         table.add_column(name)
-    for incident in incidents:
-        table.add_row(*(str(incident.get(key, "")) for key in columns))
+    for row in rows:
+        table.add_row(*row)
     return table

@@ -53,6 +53,17 @@ class Pack:
         """The integration's logo (PNG, 120x50)."""
         return self.integration_dir / f"{self.integration_id}_image.png"
 
+    @property
+    def integration_kind(self) -> str:
+        """``incidents`` or ``events`` (an XSIAM event collector): the answer, else what
+        the integration YAML declares (``script.isfetchevents``)."""
+        kind = self.answers.get("integration_kind")
+        if kind is None and self.yml_path.is_file():
+            script = self.load_yml().get("script")
+            collector = isinstance(script, dict) and bool(script.get("isfetchevents"))
+            kind = "events" if collector else None
+        return "events" if kind == "events" else "incidents"
+
     def load_yml(self) -> dict[str, Any]:
         """Parse the integration YAML, with a clear error when it is not valid."""
         try:

@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     pack = load_pack(args.dest)
     root = pack.root
     data = parse_data(args.data)
+    refuse_kind_change(pack, data)
     _require_clean_tree(root, args.dest)
     if args.template or args.from_ref:
         pack = repoint(pack, args.dest, args.template, args.from_ref)
@@ -360,6 +361,19 @@ def _target_ref(
     if vcs_ref == "HEAD" and local is not None:
         notes += check_uncommitted(local, allow_dirty)
     return vcs_ref
+
+
+def refuse_kind_change(pack: Pack, data: dict[str, str]) -> None:
+    """Refuse an update that changes ``integration_kind``: incidents and event collector
+    are different integrations (command, parameters, marketplace), not two versions."""
+    wanted = data.get("integration_kind")
+    current = pack.integration_kind
+    if wanted is not None and wanted != current:
+        raise UserError(
+            f"integration_kind cannot change on update: this pack is {current!r}, "
+            f"not {wanted!r}; generate the {wanted} integration as a new pack with "
+            "xsoar-fetch new"
+        )
 
 
 def git(root: Path, *args: str) -> str:

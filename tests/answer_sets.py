@@ -3,8 +3,9 @@
 Together the sets cover every query_style, lookback on and off, every kind of time_format
 (ISO 8601, epoch seconds and milliseconds, strptime patterns incl. day-first, 12-hour and
 %z), every auth_type, query_filter and severity on and off, nested dotted paths, a
-top-level event list, awkward names (apostrophes, quotes, unicode, digits) and answers at
-their maximum lengths. Tests and tools that render the template import this module.
+top-level event list, awkward names (apostrophes, quotes, unicode, digits), answers at
+their maximum lengths, and XSIAM event collectors (integration_kind events) of every
+query style. Tests and tools that render the template import this module.
 """
 
 from __future__ import annotations
@@ -190,6 +191,68 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "time_format": "epoch_seconds",
         "auth_type": "basic",
     },
+    # XSIAM event collectors (integration_kind: events): one per query style, with the
+    # answers the collector naming convention derives (name, ID, vendor, product) given.
+    "collector_time_range": {
+        "integration_kind": "events",
+        "integration_name": "Acme Alerts Event Collector",
+        "integration_description": "Collects Acme Alerts events into Cortex XSIAM.",
+        "vendor": "acme",
+        "product": "alerts",
+        "fetch_limit_default": 200,
+    },
+    "collector_time_range_nested_epoch_millis_bearer": {
+        "integration_kind": "events",
+        "integration_name": "Nimbus Cloud Audit Event Collector",
+        "integration_description": "Collects Nimbus Cloud audit events into XSIAM.",
+        "vendor": "nimbus",
+        "product": "cloud_audit",
+        "auth_type": "bearer_token",
+        "events_path": "result.items",
+        "id_field": "attributes.id",
+        "time_field": "attributes.createdAt",
+        "name_field": "attributes.summary.title",
+        "severity_field": "attributes.level",
+        "time_format": "epoch_millis",
+        "query_filter": True,
+        "query_param": "filter",
+        "since_param": "start_ms",
+        "until_param": "end_ms",
+        "limit_param": "page_size",
+        "fetch_limit_default": 100,
+        "first_fetch_default": "12 hours",
+    },
+    "collector_id_greater_than_epoch_seconds": {
+        "integration_kind": "events",
+        "integration_name": "Acme Ticketing Event Collector",
+        "integration_description": "Collects Acme Ticketing events into XSIAM.",
+        "vendor": "acme",
+        "product": "ticketing",
+        "query_style": "id_greater_than",
+        "time_format": "epoch_seconds",
+        "api_key_header_name": "X-Acme-Token",
+        "id_param": "after",
+        "events_path": "tickets",
+        "name_field": "subject",
+        "severity_field": "priority",
+        "fetch_limit_default": 150,
+    },
+    "collector_cursor_basic_pattern": {
+        "integration_kind": "events",
+        "integration_name": "Stream Relay Event Collector",
+        "integration_description": "Collects Stream Relay events into Cortex XSIAM.",
+        "vendor": "stream_relay",
+        "product": "audit",
+        "query_style": "cursor",
+        "auth_type": "basic",
+        "time_format": "%Y-%m-%d %H:%M:%S",
+        "events_path": "data.events",
+        "next_cursor_path": "meta.next",
+        "cursor_param": "page_token",
+        "name_field": "details.headline",
+        "severity_field": "",
+        "fetch_limit_default": 200,
+    },
 }
 
 # Sets modelled on the authentication of real vendor APIs, from their public documentation.
@@ -315,6 +378,18 @@ VENDOR_AUTH_SETS: dict[str, dict[str, Any]] = {
 
 
 ANSWER_SETS.update(VENDOR_AUTH_SETS)
+
+COLLECTOR_SETS = {
+    name: answers
+    for name, answers in ANSWER_SETS.items()
+    if answers.get("integration_kind") == "events"
+}
+"""The answer sets that render XSIAM event collectors."""
+
+INCIDENT_SETS = {
+    name: answers for name, answers in ANSWER_SETS.items() if name not in COLLECTOR_SETS
+}
+"""The answer sets that render fetch-incidents integrations."""
 
 
 @cache

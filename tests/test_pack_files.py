@@ -19,11 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from answer_sets import (
-    ANSWER_SETS,
-    integration_dir,
-    render_pack,
-)
+from answer_sets import INCIDENT_SETS, integration_dir, render_pack
 from markdown_it import MarkdownIt
 
 SECTIONS = {
@@ -72,9 +68,10 @@ class Pack:
 
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pack]:
-    """Every answer set rendered once, with the answers Copier recorded."""
+    """Every incidents answer set rendered once, with the answers Copier recorded
+    (collectors' files: test_collectors.py)."""
     rendered = {}
-    for name, answers in ANSWER_SETS.items():
+    for name, answers in INCIDENT_SETS.items():
         root = render_pack(answers, tmp_path_factory.mktemp(name) / "pack")
         recorded = yaml.safe_load(
             (root / ".copier-answers.yml").read_text(encoding="utf-8")
@@ -83,7 +80,7 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pack]:
     return rendered
 
 
-@pytest.fixture(params=sorted(ANSWER_SETS))
+@pytest.fixture(params=sorted(INCIDENT_SETS))
 def pack(request: pytest.FixtureRequest, packs: dict[str, Pack]) -> Pack:
     return packs[request.param]
 

@@ -188,6 +188,7 @@ def test_json_report_has_the_documented_shape(
         "scenario",
         "events",
         "incidents",
+        "kind",
         "missed",
         "duplicates",
         "cycles",

@@ -13,7 +13,7 @@ from typing import Any
 import black
 import pytest
 import yaml
-from answer_sets import ANSWER_SETS, REPO_ROOT, VENDOR_AUTH_SETS
+from answer_sets import ANSWER_SETS, INCIDENT_SETS, REPO_ROOT, VENDOR_AUTH_SETS
 from conftest import RenderedPacks
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2_ansible_filters import AnsibleCoreFiltersExtension
 
 NAMES = sorted(ANSWER_SETS)
+INCIDENT_NAMES = sorted(INCIDENT_SETS)
 # What a generated .py must not contain: unused imports, names or variables and the
 # like (pyflakes), pycodestyle errors and bugbear findings. Star imports of the XSOAR
 # runtime are the convention, so F403/F405 are off; black owns the line length.
@@ -87,12 +88,13 @@ def test_python_compiles_and_has_no_dead_code(
 def test_integration_code_holds_only_the_chosen_style(
     rendered: RenderedPacks, name: str
 ) -> None:
-    """No code for styles, lookback or auth types the answers did not choose."""
+    """No code for styles, lookback, auth types or kinds the answers did not choose."""
     answers = rendered.answers(name)
+    collector = ANSWER_SETS[name].get("integration_kind") == "events"
     folder = rendered.integration(name)
     code = (folder / f"{folder.name}.py").read_text("utf-8")
     style = answers["query_style"]
-    lookback = answers.get("use_lookback", False)
+    lookback = answers.get("use_lookback", False) and not collector
     assert ("get_fetch_run_time_range" in code) == lookback
     assert ('"last_ids"' in code) == (style == "time_range" and not lookback)
     assert ('"last_id"' in code) == (style == "id_greater_than")
@@ -102,7 +104,13 @@ def test_integration_code_holds_only_the_chosen_style(
     assert ("TIME_FORMAT" in code) == (
         answers["time_format"] not in ("iso8601", "epoch_seconds", "epoch_millis")
     )
-    assert ("SEVERITY_FIELD" in code) == bool(answers["severity_field"])
+    assert ("SEVERITY_FIELD" in code) == (
+        bool(answers["severity_field"]) and not collector
+    )
+    assert ("def fetch_events(" in code) == collector
+    assert ("send_events_to_xsiam" in code) == collector
+    assert ("def fetch_incidents(" in code) == (not collector)
+    assert ("incident" in code.lower()) == (not collector)
     assert ("query" in code) == answers["query_filter"]
     auth = answers["auth_type"]
     oauth2 = auth == "oauth2_client_credentials"
@@ -137,7 +145,12 @@ def test_answers_reach_the_code_unchanged(rendered: RenderedPacks, name: str) ->
     assert constants["GET_EVENTS_COMMAND"] == f"{answers['command_prefix']}-get-events"
     assert constants["OUTPUT_PREFIX"] == f"{answers['integration_id']}.Event"
     assert constants.get("EVENTS_PATH", "") == answers["events_path"]
-    assert constants.get("SEVERITY_FIELD", "") == answers["severity_field"]
+    if ANSWER_SETS[name].get("integration_kind") == "events":
+        assert constants["VENDOR"] == ANSWER_SETS[name]["vendor"]
+        assert constants["PRODUCT"] == ANSWER_SETS[name]["product"]
+        assert "SEVERITY_FIELD" not in constants  # mapped by the modeling rule
+    else:
+        assert constants.get("SEVERITY_FIELD", "") == answers["severity_field"]
     if "TIME_FORMAT" in constants:
         assert constants["TIME_FORMAT"] == answers["time_format"]
     if answers["auth_type"] == "api_key_header":
@@ -168,7 +181,7 @@ def test_sample_response_has_the_configured_shape(
     assert isinstance(events, list) and len(events) == 5
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", INCIDENT_NAMES)
 def test_yaml_declares_the_fetch_parameters(rendered: RenderedPacks, name: str) -> None:
     """isFetch, incidentType, Fetch Limit with its default, first fetch, fetch interval,
     look-back and query exactly when chosen, the credential as type 9."""
@@ -201,7 +214,7 @@ def test_yaml_declares_the_fetch_parameters(rendered: RenderedPacks, name: str) 
         assert hidden == (not named)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", INCIDENT_NAMES)
 def test_yaml_script_runs_the_fetch_and_get_events(
     rendered: RenderedPacks, name: str
 ) -> None:
@@ -237,6 +250,9 @@ def code_answers(draw: st.DrawFn) -> dict[str, Any]:
         | PATTERN_FILLER.map(lambda filler: f"%d/%m/%Y %H:%M{filler}"[:64])
     )
     return {
+        "integration_kind": draw(st.sampled_from(["incidents", "events"])),
+        "vendor": draw(st.from_regex(r"[a-z][a-z0-9_]{0,19}", fullmatch=True)),
+        "product": draw(st.from_regex(r"[a-z][a-z0-9_]{0,19}", fullmatch=True)),
         "integration_id": draw(
             st.from_regex(r"[A-Z][A-Za-z0-9]{1,49}", fullmatch=True)
         ),

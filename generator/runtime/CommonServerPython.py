@@ -603,6 +603,64 @@ def set_integration_context(context: Any, sync: bool = True, version: int = -1) 
         demisto.setIntegrationContext(context)
 
 
+# --------------------------------------------------------------------------- XSIAM events
+
+XSIAM_EVENT_CHUNK_SIZE = 2**20
+"""Bytes of JSON lines sent to XSIAM in one request (1 MiB)."""
+
+
+def send_events_to_xsiam(
+    events: list[Any] | str,
+    vendor: str,
+    product: str,
+    data_format: str | None = None,
+    url_key: str = "url",
+    num_of_attempts: int = 3,
+    chunk_size: int = XSIAM_EVENT_CHUNK_SIZE,
+    should_update_health_module: bool = True,
+    add_proxy_to_request: bool = False,
+) -> None:
+    """Send events to the ``<vendor>_<product>_raw`` dataset of XSIAM.
+
+    Offline, the call is recorded in the server state (``sent_events``), the events as
+    the JSON lines would carry them, and the module health gets ``eventsPulled``. Like
+    the server's, it accepts a list of dicts or strings, or one string of lines; an
+    empty list only updates the module health. Anything else raises
+    :class:`DemistoException`.
+    """
+    for name, value in (("vendor", vendor), ("product", product)):
+        if not isinstance(value, str) or not value.strip():
+            raise DemistoException(
+                f"send_events_to_xsiam: {name} must be a non-empty string, got {value!r}"
+            )
+    if isinstance(events, str):
+        events = [line for line in events.splitlines() if line.strip()]
+    if not isinstance(events, list | tuple):
+        raise DemistoException(
+            "send_events_to_xsiam: events must be a list of dicts or strings, "
+            f"got {type(events).__name__}"
+        )
+    for position, event in enumerate(events):
+        if not isinstance(event, dict | str):
+            raise DemistoException(
+                f"send_events_to_xsiam: event {position} is a {type(event).__name__}; "
+                "send dicts or strings"
+            )
+    try:
+        lines = json.loads(json.dumps(list(events), allow_nan=False))
+    except (TypeError, ValueError) as error:
+        raise DemistoException(
+            f"send_events_to_xsiam: the events cannot be sent as JSON ({error})"
+        ) from None
+    demisto.record_sent_events(
+        demisto.SentEvents(
+            vendor=vendor, product=product, events=lines, data_format=data_format
+        )
+    )
+    if should_update_health_module:
+        demisto.updateModuleHealth({"eventsPulled": len(lines)})
+
+
 # --------------------------------------------------------------------------- HTTP
 
 

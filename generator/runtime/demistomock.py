@@ -10,7 +10,7 @@ debug runs can drive an integration and inspect everything it did::
     demisto.reset(command="fetch-incidents", params={"max_fetch": "50"})
     ...  # run the integration's main()
     state = demisto.server_state()
-    state.incidents, state.last_run, state.logs
+    state.incidents, state.last_run, state.logs, state.sent_events
 
 Values the server stores as JSON (last run, integration context, incidents) go
 through a JSON round trip here too, so an int dict key comes back as a string, a
@@ -27,6 +27,21 @@ SERVER_VERSION = "6.10.0"
 
 
 @dataclass
+class SentEvents:
+    """One ``send_events_to_xsiam`` call: the events and the dataset they went to."""
+
+    vendor: str
+    product: str
+    events: list[Any]
+    data_format: str | None = None
+
+    @property
+    def dataset(self) -> str:
+        """The XSIAM dataset the events land in: ``<vendor>_<product>_raw``."""
+        return f"{self.vendor}_{self.product}_raw".lower()
+
+
+@dataclass
 class ServerState:
     """Everything the stand-in server knows about the current run."""
 
@@ -39,6 +54,8 @@ class ServerState:
     results: list[Any] = field(default_factory=list)
     logs: list[tuple[str, str]] = field(default_factory=list)
     module_health: list[tuple[str, bool]] = field(default_factory=list)
+    health_counters: list[dict[str, Any]] = field(default_factory=list)
+    sent_events: list[SentEvents] = field(default_factory=list)
     calling_context: dict[str, Any] = field(default_factory=dict)
 
 
@@ -203,8 +220,18 @@ def log(message: Any) -> None:
 
 
 def updateModuleHealth(message: Any, is_error: bool = False) -> None:
-    """Report the run's health message shown in Fetch History."""
+    """Report the run's health: a message shown in Fetch History, or counters such as
+    ``{"eventsPulled": 10}`` (recorded apart, in ``health_counters``)."""
+    if isinstance(message, dict):
+        _state.health_counters.append(_json_round_trip(message, "updateModuleHealth"))
+        return
     _state.module_health.append((str(message), bool(is_error)))
+
+
+def record_sent_events(batch: SentEvents) -> None:
+    """Record events an integration sent to XSIAM (called by the stand-in
+    ``send_events_to_xsiam``; not part of the server's API)."""
+    _state.sent_events.append(batch)
 
 
 def demistoVersion() -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 from generator.errors import UserError
 from generator.pack import BOOLEAN_TYPE, CREDENTIALS_TYPE, Pack
 from generator.runtime import RUNTIME_DIR
+from generator.simulate.kinds import kind_of
 
 FETCH_COMMAND = "fetch-incidents"
 ERROR_ENTRY_TYPE = 4
@@ -91,7 +92,8 @@ def default_params(
     """The instance parameters a new instance starts with, from the YAML defaults.
 
     Booleans become ``True``/``False`` and credentials a ``{identifier, password}``
-    mapping, as the server passes them; other values stay strings. ``isFetch`` is on.
+    mapping, as the server passes them; other values stay strings. Fetching is on
+    (``isFetch``, or ``isFetchEvents`` for an event collector).
     """
     params: dict[str, Any] = {}
     for item in configuration(pack) if entries is None else entries:
@@ -103,13 +105,17 @@ def default_params(
             params[name] = {"identifier": "", "password": ""}
         elif default is not None:
             params[name] = str(default)
-    params["isFetch"] = True
+    params[kind_of(pack).is_fetch_param] = True
     return params
 
 
 @dataclass
 class FetchOutcome:
-    """What one fetch-incidents run did, as the server sees it."""
+    """What one fetch run did, as the server sees it.
+
+    ``incidents`` holds what the run emitted: the incidents of fetch-incidents, or the
+    events fetch-events sent to XSIAM (all its send_events_to_xsiam calls, in order).
+    """
 
     ok: bool
     error: str | None
@@ -125,16 +131,19 @@ def run_fetch(
     params: Mapping[str, Any],
     last_run: Any,
     integration_context: Mapping[str, Any] | None = None,
+    command: str = FETCH_COMMAND,
 ) -> FetchOutcome:
-    """Run ``main()`` once for fetch-incidents, as the server does.
+    """Run ``main()`` once for ``command`` (fetch-incidents or fetch-events), as the
+    server does.
 
     ``last_run`` None means nothing was saved yet. The outcome's ``last_run`` is what
     the run saved (None when it saved nothing); a failed run saves no lastRun and its
-    incidents are dropped, but the integration context it set is kept, as on a server.
+    incidents are dropped (events it sent before failing stay sent, as on a server,
+    and are counted), but the integration context it set is kept, as on a server.
     """
     demisto = runtime()
     demisto.reset(
-        command=FETCH_COMMAND,
+        command=command,
         params=dict(params),
         last_run=last_run,
         integration_context=dict(integration_context or {}),
@@ -154,11 +163,12 @@ def run_fetch(
     # The server stores the integration context when the integration sets it: unlike
     # lastRun, what a failed run set is kept (e.g. an OAuth2 token it obtained).
     context = json.loads(json.dumps(state.integration_context))
+    sent = [event for batch in state.sent_events for event in batch.events]
     if error is not None:
         return FetchOutcome(
             ok=False,
             error=error,
-            incidents=[],
+            incidents=sent,
             last_run=None,
             integration_context=context,
             health=health,
@@ -167,7 +177,7 @@ def run_fetch(
     return FetchOutcome(
         ok=True,
         error=None,
-        incidents=[incident for batch in state.incidents for incident in batch],
+        incidents=[incident for batch in state.incidents for incident in batch] + sent,
         last_run=state.last_run,
         integration_context=context,
         health=health,

@@ -31,7 +31,7 @@ def history_table(result: ScenarioResult) -> Table:
     for name, justify in (
         ("run", "right"),
         ("UTC", "left"),
-        ("incidents", "right"),
+        (_noun(result), "right"),
         ("source IDs", "left"),
         ("message or error", "left"),
         ("lastRun B", "right"),
@@ -49,6 +49,11 @@ def history_table(result: ScenarioResult) -> Table:
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _noun(result: ScenarioResult) -> str:
+    """What the scenario's runs emitted: incidents, or events (a collector's)."""
+    return result.kind
 
 
 def _history_rows(runs: Sequence[RunRecord]) -> Iterator[tuple[str, ...]]:
@@ -105,7 +110,10 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
     table = Table(title="Simulation summary", title_justify="left")
     table.add_column("scenario", no_wrap=True)
     table.add_column("result", no_wrap=True)
-    for name in ("events", "incid.", "missed", "dup.", "runs", "lat.min", "lastRun B"):
+    emitted = (
+        "sent" if any(_noun(result) == "events" for result in results) else "incid."
+    )
+    for name in ("events", emitted, "missed", "dup.", "runs", "lat.min", "lastRun B"):
         table.add_column(name, justify="right")
     table.add_column("failed runs", justify="right")
     notes = []

@@ -15,7 +15,6 @@ import dateparser
 
 from generator.errors import UserError
 from generator.pack import Pack
-from generator.simulate.checks import incident_problems
 from generator.simulate.events import SimEvent, index_events
 from generator.simulate.fake_api import ApiShape, FakeApi
 from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential, serve_tokens
@@ -25,7 +24,13 @@ from generator.simulate.instance import (
     load_integration,
     unload_integration,
 )
-from generator.simulate.scenarios import PackTraits, Scenario, query_of
+from generator.simulate.kinds import FetchKind, kind_of
+from generator.simulate.scenarios import (
+    REQUIRES_LOOKBACK,
+    PackTraits,
+    Scenario,
+    query_of,
+)
 from generator.simulate.server_loop import (
     RunRecord,
     ServerLoop,
@@ -80,6 +85,7 @@ class ScenarioResult:
 
     requests: int = 0
     token_requests: int = 0
+    kind: str = "incidents"
 
     @property
     def passed(self) -> bool:
@@ -94,6 +100,7 @@ class ScenarioResult:
             "scenario": self.scenario,
             "events": self.events,
             "incidents": self.incidents,
+            "kind": self.kind,
             "missed": self.missed,
             "duplicates": self.duplicates,
             "cycles": self.cycles,
@@ -110,15 +117,21 @@ class ScenarioResult:
 
 
 def traits_for(pack: Pack, params: dict[str, Any], start: datetime) -> PackTraits:
-    """The facts about a pack and its instance parameters that shape the scenarios."""
+    """The facts about a pack and its instance parameters that shape the scenarios.
+
+    An event collector never looks back (the template gives collectors no look-back).
+    """
     answers = pack.answers
     style = str(answers.get("query_style", ""))
+    kind = kind_of(pack)
     return PackTraits(
         query_style=style,
         time_format=str(answers.get("time_format", "iso8601")),
-        use_lookback=bool(answers.get("use_lookback")) and style == "time_range",
+        use_lookback=bool(answers.get("use_lookback"))
+        and style == "time_range"
+        and not kind.is_collector,
         query=query_of(params),
-        max_fetch=_positive_int(params.get("max_fetch"), "max_fetch"),
+        max_fetch=_positive_int(params.get(kind.limit_param), kind.limit_param),
         look_back=_positive_int(params.get("look_back") or 0, "look_back", low=0),
         first_fetch=first_fetch_time(str(params.get("first_fetch") or "3 days"), start),
         auth_type=str(answers.get("auth_type", "")),
@@ -186,8 +199,13 @@ def run_scenario(
         for each in params_in_force(params, changes)
     ]
     traits = every[0]
-    result = ScenarioResult(scenario=scenario.name, description=scenario.description)
+    kind = kind_of(pack)
+    result = ScenarioResult(
+        scenario=scenario.name, description=scenario.description, kind=kind.name
+    )
     reason = traits.skip_reason(scenario)
+    if reason and kind.is_collector and REQUIRES_LOOKBACK in scenario.requires:
+        reason = "event collectors have no look-back (docs/collectors.md)"
     if reason:
         result.skipped_reason = reason
         return result
@@ -203,9 +221,7 @@ def run_scenario(
         raise UserError(f"cannot simulate {pack.root}: {error}") from error
     if "credentials" in params:
         params["credentials"] = auth.credentials_param()
-    interval = _positive_int(
-        params.get("incidentFetchInterval") or 1, "incidentFetchInterval"
-    )
+    interval = _positive_int(params.get(kind.interval_param) or 1, kind.interval_param)
     try:
         api = FakeApi(
             shape,
@@ -237,7 +253,7 @@ def run_scenario(
     ):
         params["url"] = api.base_url
         api_address = urlsplit(api.base_url).netloc
-        loop = ServerLoop(load_integration(pack.py_path), params)
+        loop = ServerLoop(load_integration(pack.py_path), params, kind)
         limits: list[int] = []  # the Fetch Limit in force at each run
         try:
             empty_runs = 0
@@ -260,7 +276,9 @@ def run_scenario(
                 record = loop.run(now)
                 record.injected = api.stats.injected[before:]
                 record.requests = api.stats.requests - requests_before
-                limits.append(_positive_int(loop.params.get("max_fetch"), "max_fetch"))
+                limits.append(
+                    _positive_int(loop.params.get(kind.limit_param), kind.limit_param)
+                )
                 quiet = record.ok and not record.incidents
                 empty_runs = empty_runs + 1 if quiet else 0
                 if progress:
@@ -270,7 +288,7 @@ def run_scenario(
     for run in loop.runs:
         if run.error is not None:  # the port changes between runs; reports should not
             run.error = _without_address(run.error, api_address)
-    _judge(result, loop.runs, events, expected, auth.secrets(), query is not None)
+    _judge(result, loop.runs, events, expected, auth.secrets(), query is not None, kind)
     _judge_limits(result, loop.runs, limits)
     if result.missed and not (
         result.duplicates or result.invalid or result.over_limit_runs
@@ -337,6 +355,7 @@ def _judge(
     expected: dict[str, SimEvent],
     secrets: list[str],
     has_query: bool,
+    kind: FetchKind,
 ) -> None:
     by_id = {event.source_id: event for event in events}
     fetched_at: dict[str, datetime] = {}
@@ -353,9 +372,9 @@ def _judge(
                 errors.append(f"{stamp}: a credential or token appears in {place}")
         for incident in run.incidents:
             result.incidents += 1
-            source_id = _source_id(incident)
+            source_id = kind.source_id(incident)
             event = by_id.get(source_id)
-            for problem in incident_problems(incident, event):
+            for problem in kind.problems(incident, event):
                 result.invalid += 1
                 errors.append(f"{stamp}: incident {source_id or '?'}: {problem}")
             if (
@@ -404,12 +423,6 @@ def _leak_places(run: RunRecord) -> list[tuple[str, str]]:
         ("lastRun", json.dumps(run.saved_last_run)),
         ("the logs", json.dumps(run.logs)),
     ]
-
-
-def _source_id(incident: Any) -> str:
-    if isinstance(incident, dict):
-        return str(incident.get("dbotMirrorId") or "")
-    return ""
 
 
 def _without_address(text: str, address: str) -> str:

@@ -64,7 +64,15 @@ KNOWN_REQUIREMENTS = (
 )
 # Parameters the simulator sets itself (the fake API's address and credential, the query it
 # filters by, the fetch schedule): a scenario cannot change them during a simulation.
-FIXED_PARAMS = ("url", "credentials", "query", "incidentFetchInterval", "isFetch")
+FIXED_PARAMS = (
+    "url",
+    "credentials",
+    "query",
+    "incidentFetchInterval",
+    "isFetch",
+    "eventFetchInterval",
+    "isFetchEvents",
+)
 # The fetch core a pack runs: its query style, or time_range with look-back.
 TIME_RANGE_LOOKBACK = "time_range_lookback"
 

@@ -1,4 +1,4 @@
-"""The server's fetch loop on a simulated clock: one fetch-incidents run per interval."""
+"""The server's fetch loop on a simulated clock: one fetch run per interval."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from freezegun.api import FrozenDateTimeFactory
 
 from generator.simulate.fake_api import FakeApi
 from generator.simulate.instance import run_fetch
+from generator.simulate.kinds import INCIDENT_KIND, FetchKind
 
 
 @contextmanager
@@ -59,6 +60,7 @@ class RunRecord:
     requests: int = 0  # HTTP requests the run made to the API
     saved_last_run: Any = None
     logs: list[tuple[str, str]] = field(default_factory=list)
+    kind: FetchKind = INCIDENT_KIND
 
     @property
     def ok(self) -> bool:
@@ -67,16 +69,22 @@ class RunRecord:
 
     @property
     def source_ids(self) -> list[str]:
-        """The incidents' ``dbotMirrorId`` values."""
-        return [str(incident.get("dbotMirrorId", "")) for incident in self.incidents]
+        """The source event IDs of what the run emitted (incidents or sent events)."""
+        return [self.kind.source_id(record) for record in self.incidents]
 
 
 class ServerLoop:
     """The server's side of fetching for one instance: saved state and the run history."""
 
-    def __init__(self, module: ModuleType, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        module: ModuleType,
+        params: Mapping[str, Any],
+        kind: FetchKind = INCIDENT_KIND,
+    ) -> None:
         self.module = module
         self.params = dict(params)
+        self.kind = kind
         self.last_run: Any = None
         self.integration_context: dict[str, Any] = {}
         self.runs: list[RunRecord] = []
@@ -86,9 +94,13 @@ class ServerLoop:
         self.params.update(changes)
 
     def run(self, now: datetime, injected: list[str] | None = None) -> RunRecord:
-        """Run fetch-incidents once at ``now`` (the clock must already show ``now``)."""
+        """Run the fetch command once at ``now`` (the clock must already show ``now``)."""
         outcome = run_fetch(
-            self.module, self.params, self.last_run, self.integration_context
+            self.module,
+            self.params,
+            self.last_run,
+            self.integration_context,
+            command=self.kind.fetch_command,
         )
         if outcome.ok and outcome.last_run is not None:
             self.last_run = json.loads(json.dumps(outcome.last_run))
@@ -103,6 +115,7 @@ class ServerLoop:
             injected=list(injected or []),
             saved_last_run=outcome.last_run,
             logs=outcome.logs,
+            kind=self.kind,
         )
         self.runs.append(record)
         return record

@@ -1,0 +1,99 @@
+"""What a fetch run emits, by kind of integration: incidents, or events sent to XSIAM.
+
+A pack generated with ``integration_kind: incidents`` runs ``fetch-incidents`` and creates
+incidents (identified by ``dbotMirrorId``); one generated with ``events`` is an XSIAM
+collector: it runs ``fetch-events`` and sends the API's events, each with ``_time``, with
+``send_events_to_xsiam`` (identified by the event's own ID field). The simulator and the
+``fetch`` command judge and show both through :class:`FetchKind`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator.pack import Pack
+from generator.simulate.checks import TIME_TOLERANCE, incident_problems, parse_iso8601
+from generator.simulate.events import SimEvent
+
+INCIDENTS = "incidents"
+EVENTS = "events"
+
+
+@dataclass(frozen=True)
+class FetchKind:
+    """The command, parameters and record shape of one kind of fetching integration."""
+
+    name: str
+    fetch_command: str
+    is_fetch_param: str
+    interval_param: str
+    limit_param: str
+    id_field: str = "id"
+
+    @property
+    def is_collector(self) -> bool:
+        """Whether the integration is an XSIAM event collector."""
+        return self.name == EVENTS
+
+    @property
+    def record_noun(self) -> str:
+        """What one run emits, for reports: incidents or events."""
+        return self.name
+
+    def source_id(self, record: Any) -> str:
+        """The source event's ID a record carries ("" when it carries none)."""
+        if not isinstance(record, dict):
+            return ""
+        if not self.is_collector:
+            return str(record.get("dbotMirrorId") or "")
+        value: Any = record
+        for key in self.id_field.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        return "" if value is None or value == "" else str(value)
+
+    def problems(self, record: Any, event: SimEvent | None) -> list[str]:
+        """What is wrong with one emitted record (empty when it is valid)."""
+        if not self.is_collector:
+            return incident_problems(record, event)
+        return sent_event_problems(record, event)
+
+
+def sent_event_problems(sent: Any, event: SimEvent | None) -> list[str]:
+    """What is wrong with one event sent to XSIAM: it must be an object with ``_time``
+    in ISO 8601 UTC, the source event's time when the source is known."""
+    if not isinstance(sent, dict):
+        return [f"is a {type(sent).__name__}, not an object"]
+    stamp = sent.get("_time")
+    moment = parse_iso8601(stamp)
+    if moment is None:
+        return [f"_time {stamp!r} is not ISO 8601"]
+    if event is not None and abs(moment - event.time) > TIME_TOLERANCE:
+        return [
+            f"_time {stamp} is not the event's time "
+            f"{event.time.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        ]
+    return []
+
+
+INCIDENT_KIND = FetchKind(
+    name=INCIDENTS,
+    fetch_command="fetch-incidents",
+    is_fetch_param="isFetch",
+    interval_param="incidentFetchInterval",
+    limit_param="max_fetch",
+)
+
+
+def kind_of(pack: Pack) -> FetchKind:
+    """The pack's kind (see :attr:`Pack.integration_kind`)."""
+    if pack.integration_kind != EVENTS:
+        return INCIDENT_KIND
+    return FetchKind(
+        name=EVENTS,
+        fetch_command="fetch-events",
+        is_fetch_param="isFetchEvents",
+        interval_param="eventFetchInterval",
+        limit_param="max_events_per_fetch",
+        id_field=str(pack.answers.get("id_field") or "id"),
+    )
