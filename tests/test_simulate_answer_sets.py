@@ -29,11 +29,15 @@ SCALE = 0.05
 SEED = 7
 # The backlog is worked off at one Fetch Limit per run: keep it to a few dozen runs.
 SCALES = {"backlog": 0.005}
-CURSOR_SETS = (
-    "cursor_iso_no_auth_nested",
-    "cursor_epoch_millis_bearer_query",
-    "cursor_compact_pattern_api_key",
-    "longest_answers_cursor",
+CURSOR_SETS = tuple(
+    name
+    for name, answers in ANSWER_SETS.items()
+    if answers.get("query_style") == "cursor"
+)
+INCIDENT_CURSOR_SETS = tuple(
+    name
+    for name in CURSOR_SETS
+    if ANSWER_SETS[name].get("integration_kind", "incidents") == "incidents"
 )
 # (scenario, answer set) -> what the generated code does today, measured at SCALE and
 # SEED: missed/duplicated incidents and runs over the Fetch Limit.
@@ -50,9 +54,18 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("rate-limit", "time_range_lookback_epoch_millis_nested"): "missed 43",
     ("rate-limit", "time_range_day_first_basic_top_level_list"): "missed 443",
     ("rate-limit", "time_range_lookback_iso_zero_look_back"): "missed 23",
+    **{
+        ("rate-limit", name): "misses the burst: every run pages past it into HTTP 429"
+        for name in (
+            "okta_system_log_ssws",
+            "collector_time_range",
+            "collector_time_range_nested_epoch_millis_bearer",
+        )
+    },
     **{("cursor-expiry", name): "missed 50" for name in CURSOR_SETS},
     **{
-        ("last-run-growth", name): "2 runs over the Fetch Limit" for name in CURSOR_SETS
+        ("last-run-growth", name): "2 runs over the Fetch Limit"
+        for name in INCIDENT_CURSOR_SETS
     },
 }
 

@@ -387,6 +387,7 @@ def test_a_leaked_secret_or_token_makes_runs_invalid() -> None:
     When the runs are judged
     Then each place is reported and makes the scenario fail
     """
+    from generator.simulate.kinds import INCIDENT_KIND
     from generator.simulate.runner import ScenarioResult, _judge
     from generator.simulate.server_loop import RunRecord
 
@@ -402,7 +403,15 @@ def test_a_leaked_secret_or_token_makes_runs_invalid() -> None:
     ]
     result = ScenarioResult(scenario="leaks", description="")
 
-    _judge(result, runs, [], {}, [SECRET, "sim-token-abc"], has_query=False)
+    _judge(
+        result,
+        runs,
+        [],
+        {},
+        [SECRET, "sim-token-abc"],
+        has_query=False,
+        kind=INCIDENT_KIND,
+    )
 
     assert result.invalid == 3 and not result.passed
     places = [error for error in result.errors if "appears in" in error]
