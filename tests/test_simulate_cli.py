@@ -186,6 +186,7 @@ def test_json_report_has_the_documented_shape(
         "cycles",
         "max_latency_minutes",
         "max_last_run_bytes",
+        "requests",
         "errors",
         "skipped_reason",
     }
@@ -193,6 +194,7 @@ def test_json_report_has_the_documented_shape(
     assert steady["events"] == steady["incidents"] > 0
     assert steady["missed"] == steady["duplicates"] == 0
     assert steady["max_last_run_bytes"] > 0 and steady["cycles"] >= 24
+    assert steady["requests"] >= steady["cycles"]
     assert lag["scenario"] == "index-lag" and "look-back" in lag["skipped_reason"]
 
 

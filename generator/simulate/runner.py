@@ -77,6 +77,7 @@ class ScenarioResult:
             "cycles": self.cycles,
             "max_latency_minutes": self.max_latency_minutes,
             "max_last_run_bytes": self.max_last_run_bytes,
+            "requests": sum(run.requests for run in self.runs),
             "errors": self.errors,
             "skipped_reason": self.skipped_reason,
         }
@@ -212,9 +213,11 @@ def run_scenario(
                 if number in changes:
                     loop.edit_instance(changes[number])
                 before = len(api.stats.injected)
+                requests_before = api.stats.requests
                 api.begin_cycle(now, scenario.failures.get(number))
                 record = loop.run(now)
                 record.injected = api.stats.injected[before:]
+                record.requests = api.stats.requests - requests_before
                 quiet = record.ok and not record.incidents
                 empty_runs = empty_runs + 1 if quiet else 0
                 if progress:

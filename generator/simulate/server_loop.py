@@ -56,6 +56,7 @@ class RunRecord:
     message: str | None
     last_run_bytes: int
     injected: list[str] = field(default_factory=list)
+    requests: int = 0  # API requests the run made
 
     @property
     def ok(self) -> bool:
