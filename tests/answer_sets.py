@@ -352,6 +352,40 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "pagination": "next_cursor",
         "extra_params": {"filters": {"types": ["alert", "audit"]}, "verbose": False},
     },
+    # Okta System Log as a cursor (polling) fetch, developer.okta.com/docs/reference/
+    # api/system-log/ ("polling requests"): since on the first request, then the
+    # rel="next" Link is followed and the last one saved.
+    "okta_like_polling_cursor": {
+        "integration_name": "Okta Like Polling",
+        "query_style": "cursor",
+        "auth_type": "api_key_header",
+        "api_key_header_name": "X-Okta-Token",
+        "events_endpoint": "/api/v1/logs",
+        "events_path": "records",
+        "id_field": "uuid",
+        "time_field": "published",
+        "name_field": "displayMessage",
+        "since_param": "since",
+        "pagination": "link_header",
+    },
+    # Box enterprise events as a cursor fetch, developer.box.com/reference/get-events:
+    # the next page's location, saved between runs, in the body (here a full URL).
+    "box_like_next_url_cursor": {
+        "integration_name": "Box Like Events",
+        "query_style": "cursor",
+        "auth_type": "bearer_token",
+        "http_method": "POST",
+        "events_endpoint": "/2.0/events",
+        "events_path": "entries",
+        "id_field": "event_id",
+        "time_field": "created_at",
+        "name_field": "event_type",
+        "severity_field": "",
+        "since_param": "created_after",
+        "pagination": "next_url",
+        "next_url_path": "links.next",
+        "has_more_path": "has_more",
+    },
     # Slack audit logs, api.slack.com/admin/audit-logs: newest first, oldest/latest in
     # epoch seconds, a body cursor at response_metadata.next_cursor re-sent with them.
     "slack_like_audit_logs": {
