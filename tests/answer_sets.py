@@ -386,6 +386,28 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "next_url_path": "links.next",
         "has_more_path": "has_more",
     },
+    # Jira Cloud issue search, developer.atlassian.com/cloud/jira/platform/rest/v3/
+    # api-group-issue-search: JQL with dates as "yyyy-MM-dd HH:mm" while issues carry
+    # ISO 8601 times, startAt/maxResults paging, the issues in `issues`.
+    "jira_like_issues": {
+        "integration_name": "Jira Like Issues",
+        "auth_type": "basic",
+        "events_endpoint": "/rest/api/3/search",
+        "events_path": "issues",
+        "id_field": "id",
+        "time_field": "fields.created",
+        "name_field": "fields.summary",
+        "severity_field": "fields.priority.name",
+        "limit_param": "maxResults",
+        "offset_param": "startAt",
+        "time_filter": "expression",
+        "filter_param": "jql",
+        "filter_template": (
+            'created >= "{since}" AND created <= "{until}" ORDER BY created ASC'
+        ),
+        "request_time_format": "%Y-%m-%d %H:%M",
+        "page_size_max": 100,
+    },
     # Slack audit logs, api.slack.com/admin/audit-logs: newest first, oldest/latest in
     # epoch seconds, a body cursor at response_metadata.next_cursor re-sent with them.
     "slack_like_audit_logs": {

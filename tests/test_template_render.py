@@ -107,8 +107,11 @@ def test_integration_code_holds_only_the_chosen_style(
     assert ("PAGE_SIZE_MAX" in code) == bool(answers.get("page_size_max"))
     unordered = answers.get("sort_order", "ascending") != "ascending"
     assert ("MAX_WINDOW_EVENTS" in code) == unordered
-    assert ("TIME_FORMAT" in code) == (
-        answers["time_format"] not in ("iso8601", "epoch_seconds", "epoch_millis")
+    codecs = ("iso8601", "epoch_seconds", "epoch_millis")
+    assert ("\nTIME_FORMAT" in code) == (answers["time_format"] not in codecs)
+    request_format = answers.get("request_time_format") or answers["time_format"]
+    assert ("REQUEST_TIME_FORMAT" in code) == (
+        request_format != answers["time_format"] and request_format not in codecs
     )
     assert ("SEVERITY_FIELD" in code) == bool(answers["severity_field"])
     assert ("query: str | None" in code) == answers["query_filter"]
