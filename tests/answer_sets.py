@@ -253,6 +253,279 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "severity_field": "",
         "fetch_limit_default": 200,
     },
+    # -- modelled on real vendor APIs (request building and paging) -------------------
+    # Microsoft Graph security alerts (alerts_v2), learn.microsoft.com/graph/api/
+    # security-list-alerts_v2: an OData $filter expression, the events in `value`, the
+    # next page at @odata.nextLink (a full URL). Graph calls the page size $top.
+    "graph_like_alerts": {
+        "integration_name": "Graph Like Alerts",
+        "auth_type": "bearer_token",
+        "events_endpoint": "/v1.0/security/alerts_v2",
+        "events_path": "value",
+        "id_field": "id",
+        "time_field": "createdDateTime",
+        "name_field": "title",
+        "severity_field": "severity",
+        "limit_param": "top",
+        "time_filter": "expression",
+        "filter_param": "$filter",
+        "filter_template": "createdDateTime ge {since} and createdDateTime le {until}",
+        "extra_params": {"$orderby": "createdDateTime asc"},
+        "pagination": "next_url",
+        "next_url_path": "@odata.nextLink",
+    },
+    # ServiceNow Table API, docs.servicenow.com "Table API" (GET /api/now/table/{table}):
+    # basic auth, the filter in sysparm_query, times as %Y-%m-%d %H:%M:%S, paged by
+    # sysparm_offset/sysparm_limit, the records in `result`.
+    "servicenow_like_incidents": {
+        "integration_name": "ServiceNow Like Incidents",
+        "auth_type": "basic",
+        "events_endpoint": "/api/now/table/incident",
+        "events_path": "result",
+        "id_field": "sys_id",
+        "time_field": "sys_created_on",
+        "name_field": "short_description",
+        "severity_field": "severity",
+        "time_format": "%Y-%m-%d %H:%M:%S",
+        "limit_param": "sysparm_limit",
+        "offset_param": "sysparm_offset",
+        "time_filter": "expression",
+        "filter_param": "sysparm_query",
+        "filter_template": (
+            "sys_created_on>={since}^sys_created_on<={until}^ORDERBYsys_created_on"
+        ),
+    },
+    # Okta System Log, developer.okta.com/docs/reference/api/system-log/: since/until,
+    # a top-level list, sortOrder=ASCENDING, the next page in `Link: <...>; rel="next"`.
+    "okta_like_system_log": {
+        "integration_name": "Okta Like System Log",
+        "auth_type": "api_key_header",
+        "api_key_header_name": "X-Okta-Token",
+        "events_endpoint": "/api/v1/logs",
+        "events_path": "",
+        "id_field": "uuid",
+        "time_field": "published",
+        "name_field": "displayMessage",
+        "severity_field": "severity",
+        "since_param": "since",
+        "until_param": "until",
+        "extra_params": {"sortOrder": "ASCENDING"},
+        "pagination": "link_header",
+        "page_size_max": 1000,
+    },
+    # PagerDuty log entries, developer.pagerduty.com/api-reference (List log entries):
+    # since/until, offset paging with limit at most 100, a `more` flag in the body.
+    "pagerduty_like_log_entries": {
+        "integration_name": "PagerDuty Like Log Entries",
+        "auth_type": "api_key_header",
+        "api_key_header_name": "X-PD-Token",
+        "events_endpoint": "/log_entries",
+        "events_path": "log_entries",
+        "id_field": "id",
+        "time_field": "created_at",
+        "name_field": "summary",
+        "severity_field": "",
+        "since_param": "since",
+        "until_param": "until",
+        "has_more_path": "more",
+        "page_size_max": 100,
+        "fetch_limit_default": 50,
+    },
+    # Abnormal Security threats, app.swaggerhub.com/apis/abnormal-security/abx:
+    # filter=receivedTime gte {since} lte {until}, pageSize/pageNumber from 1.
+    "abnormal_like_threats": {
+        "integration_name": "Abnormal Like Threats",
+        "auth_type": "bearer_token",
+        "events_endpoint": "/v1/threats",
+        "events_path": "threats",
+        "id_field": "threatId",
+        "time_field": "receivedTime",
+        "name_field": "subject",
+        "severity_field": "",
+        "limit_param": "pageSize",
+        "time_filter": "expression",
+        "filter_param": "filter",
+        "filter_template": "receivedTime gte {since} lte {until}",
+        "pagination": "page_number",
+        "page_param": "pageNumber",
+        "first_page": 1,
+    },
+    # Zero-based page numbers with an end-of-stream flag, as Spring Data REST pages
+    # (docs.spring.io/spring-data/rest/reference/paging-and-sorting.html: page, size).
+    "zero_based_pages_end_of_stream": {
+        "integration_name": "Zero Based Pages",
+        "auth_type": "api_key_header",
+        "events_path": "content",
+        "limit_param": "size",
+        "pagination": "page_number",
+        "page_param": "page",
+        "first_page": 0,
+        "has_more_path": "!end_of_stream",
+        "time_format": "epoch_millis",
+    },
+    # Proofpoint TAP SIEM API, help.proofpoint.com "SIEM API": one interval parameter
+    # (start/end in ISO 8601), no paging: one answer per window.
+    "proofpoint_like_siem": {
+        "integration_name": "Proofpoint Like SIEM",
+        "auth_type": "basic",
+        "events_endpoint": "/v2/siem/all",
+        "events_path": "messagesDelivered",
+        "id_field": "GUID",
+        "time_field": "messageTime",
+        "name_field": "subject",
+        "severity_field": "",
+        "time_filter": "expression",
+        "filter_param": "interval",
+        "filter_template": "{since}/{until}",
+        "pagination": "none",
+        "max_window_minutes": 60,
+    },
+    # 1Password Events API, developer.1password.com/docs/events-api/reference: POST with
+    # a JSON body (limit, start_time; later the cursor), `items`, `cursor`, `has_more`.
+    "onepassword_like_signins": {
+        "integration_name": "OnePassword Like Signins",
+        "auth_type": "bearer_token",
+        "query_style": "cursor",
+        "http_method": "POST",
+        "events_endpoint": "/api/v1/signinattempts",
+        "events_path": "items",
+        "id_field": "uuid",
+        "time_field": "timestamp",
+        "name_field": "category",
+        "severity_field": "",
+        "since_param": "start_time",
+        "cursor_param": "cursor",
+        "next_cursor_path": "cursor",
+        "has_more_path": "has_more",
+    },
+    # A POST search API whose time window nests in the body (time_range.start/end), with
+    # fixed filters and a body cursor re-sent with the window.
+    "post_nested_window_cursor": {
+        "integration_name": "Nested Window Search",
+        "auth_type": "api_key_header",
+        "http_method": "POST",
+        "events_endpoint": "/v2/events/search",
+        "events_path": "data",
+        "since_param": "time_range.start",
+        "until_param": "time_range.end",
+        "limit_param": "page.size",
+        "cursor_param": "page.cursor",
+        "next_cursor_path": "meta.next_cursor",
+        "pagination": "next_cursor",
+        "extra_params": {"filters": {"types": ["alert", "audit"]}, "verbose": False},
+    },
+    # Okta System Log as a cursor (polling) fetch, developer.okta.com/docs/reference/
+    # api/system-log/ ("polling requests"): since on the first request, then the
+    # rel="next" Link is followed and the last one saved.
+    "okta_like_polling_cursor": {
+        "integration_name": "Okta Like Polling",
+        "query_style": "cursor",
+        "auth_type": "api_key_header",
+        "api_key_header_name": "X-Okta-Token",
+        "events_endpoint": "/api/v1/logs",
+        "events_path": "records",
+        "id_field": "uuid",
+        "time_field": "published",
+        "name_field": "displayMessage",
+        "since_param": "since",
+        "pagination": "link_header",
+    },
+    # Box enterprise events as a cursor fetch, developer.box.com/reference/get-events:
+    # the next page's location, saved between runs, in the body (here a full URL).
+    "box_like_next_url_cursor": {
+        "integration_name": "Box Like Events",
+        "query_style": "cursor",
+        "auth_type": "bearer_token",
+        "http_method": "POST",
+        "events_endpoint": "/2.0/events",
+        "events_path": "entries",
+        "id_field": "event_id",
+        "time_field": "created_at",
+        "name_field": "event_type",
+        "severity_field": "",
+        "since_param": "created_after",
+        "pagination": "next_url",
+        "next_url_path": "links.next",
+        "has_more_path": "has_more",
+    },
+    # Jira Cloud issue search, developer.atlassian.com/cloud/jira/platform/rest/v3/
+    # api-group-issue-search: JQL with dates as "yyyy-MM-dd HH:mm" while issues carry
+    # ISO 8601 times, startAt/maxResults paging, the issues in `issues`.
+    "jira_like_issues": {
+        "integration_name": "Jira Like Issues",
+        "auth_type": "basic",
+        "events_endpoint": "/rest/api/3/search",
+        "events_path": "issues",
+        "id_field": "id",
+        "time_field": "fields.created",
+        "name_field": "fields.summary",
+        "severity_field": "fields.priority.name",
+        "limit_param": "maxResults",
+        "offset_param": "startAt",
+        "time_filter": "expression",
+        "filter_param": "jql",
+        "filter_template": (
+            'created >= "{since}" AND created <= "{until}" ORDER BY created ASC'
+        ),
+        "request_time_format": "%Y-%m-%d %H:%M",
+        "page_size_max": 100,
+    },
+    # Slack audit logs, api.slack.com/admin/audit-logs: newest first, oldest/latest in
+    # epoch seconds, a body cursor at response_metadata.next_cursor re-sent with them.
+    "slack_like_audit_logs": {
+        "integration_name": "Slack Like Audit Logs",
+        "auth_type": "bearer_token",
+        "events_endpoint": "/audit/v1/logs",
+        "events_path": "entries",
+        "id_field": "id",
+        "time_field": "date_create",
+        "name_field": "action",
+        "severity_field": "",
+        "time_format": "epoch_seconds",
+        "since_param": "oldest",
+        "until_param": "latest",
+        "pagination": "next_cursor",
+        "cursor_param": "cursor",
+        "next_cursor_path": "response_metadata.next_cursor",
+        "sort_order": "descending",
+    },
+    # Cisco Secure Endpoint events, developer.cisco.com/docs/secure-endpoint (GET
+    # /v1/events): newest first, start_date, the next page's URL at metadata.links.next.
+    "cisco_like_events": {
+        "integration_name": "Cisco Like Events",
+        "auth_type": "basic",
+        "events_endpoint": "/v1/events",
+        "events_path": "data",
+        "id_field": "id",
+        "time_field": "date",
+        "name_field": "event_type",
+        "severity_field": "severity",
+        "since_param": "start_date",
+        "until_param": "end_date",
+        "pagination": "next_url",
+        "next_url_path": "metadata.links.next",
+        "sort_order": "descending",
+        "page_size_max": 500,
+    },
+    # Elasticsearch _search, elastic.co/guide/en/elasticsearch/reference/current/
+    # search-search.html: POST, a range query in the body, from/size paging, hits in
+    # relevance order (no sort), each event's fields under _source.
+    "elasticsearch_like_unordered": {
+        "integration_name": "Elasticsearch Like Search",
+        "auth_type": "basic",
+        "http_method": "POST",
+        "events_endpoint": "/alerts/_search",
+        "events_path": "hits.hits",
+        "id_field": "_id",
+        "time_field": "_source.timestamp",
+        "name_field": "_source.rule.name",
+        "severity_field": "_source.severity",
+        "since_param": "query.range.timestamp.gte",
+        "until_param": "query.range.timestamp.lte",
+        "limit_param": "size",
+        "offset_param": "from",
+        "sort_order": "unordered",
+    },
 }
 
 # Sets modelled on the authentication of real vendor APIs, from their public documentation.

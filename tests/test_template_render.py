@@ -98,11 +98,28 @@ def test_integration_code_holds_only_the_chosen_style(
     assert ("get_fetch_run_time_range" in code) == lookback
     assert ('"last_ids"' in code) == (style == "time_range" and not lookback)
     assert ('"last_id"' in code) == (style == "id_greater_than")
-    assert ('"cursor"' in code) == (style == "cursor")
-    assert ("NEXT_CURSOR_PATH" in code) == (style == "cursor")
-    assert ("offset" in code) == (style == "time_range")
-    assert ("TIME_FORMAT" in code) == (
-        answers["time_format"] not in ("iso8601", "epoch_seconds", "epoch_millis")
+    paging = answers.get("pagination") or (
+        "next_cursor" if style == "cursor" else "offset"
+    )
+    paged_by = style != "id_greater_than"
+    assert ('last_run.get("cursor")' in code) == (style == "cursor")
+    assert ("NEXT_CURSOR_PATH" in code) == (paged_by and paging == "next_cursor")
+    assert ("offset" in code) == (style == "time_range" and paging == "offset")
+    assert ("PAGE_PARAM" in code) == (paged_by and paging == "page_number")
+    assert ("NEXT_URL_PATH" in code) == (paged_by and paging == "next_url")
+    assert ("response.links" in code) == (paged_by and paging == "link_header")
+    assert ("request_body" in code) == (answers.get("http_method") == "POST")
+    assert ("FILTER_TEMPLATE" in code) == (answers.get("time_filter") == "expression")
+    assert ("EXTRA_PARAMS" in code) == bool(answers.get("extra_params"))
+    assert ("more_pages" in code) == bool(answers.get("has_more_path"))
+    assert ("PAGE_SIZE_MAX" in code) == bool(answers.get("page_size_max"))
+    unordered = answers.get("sort_order", "ascending") != "ascending"
+    assert ("MAX_WINDOW_EVENTS" in code) == unordered
+    codecs = ("iso8601", "epoch_seconds", "epoch_millis")
+    assert ("\nTIME_FORMAT" in code) == (answers["time_format"] not in codecs)
+    request_format = answers.get("request_time_format") or answers["time_format"]
+    assert ("REQUEST_TIME_FORMAT" in code) == (
+        request_format != answers["time_format"] and request_format not in codecs
     )
     assert ("SEVERITY_FIELD" in code) == (
         bool(answers["severity_field"]) and not collector
@@ -111,7 +128,7 @@ def test_integration_code_holds_only_the_chosen_style(
     assert ("send_events_to_xsiam" in code) == collector
     assert ("def fetch_incidents(" in code) == (not collector)
     assert ("incident" in code.lower()) == (not collector)
-    assert ("query" in code) == answers["query_filter"]
+    assert ("query: str | None" in code) == answers["query_filter"]
     auth = answers["auth_type"]
     oauth2 = auth == "oauth2_client_credentials"
     assert ("API_KEY_HEADER" in code) == (auth == "api_key_header")

@@ -17,13 +17,14 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from generator.simulate import fake_paging, fake_request
 from generator.simulate.api_quirks import (
     RETRY_AFTER_SECONDS,
     ApiQuirks,
@@ -33,6 +34,8 @@ from generator.simulate.api_quirks import (
 )
 from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
 from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential
+from generator.simulate.fake_paging import PAGE_TOKEN, Page
+from generator.simulate.fake_request import RequestError
 from generator.simulate.paths import set_path
 from generator.simulate.timefmt import parse_time, render_time
 
@@ -103,19 +106,53 @@ class ApiShape:
     cursor_param: str = "cursor"
     next_cursor_path: str = "next_cursor"
     query_param: str = "query"
+    # request building and paging (time_range: offset; cursor style: next_cursor)
+    http_method: str = "GET"
+    extra_params: Mapping[str, Any] = field(default_factory=dict)
+    time_filter: str = fake_request.PARAMS
+    filter_param: str = ""
+    filter_template: str = ""
+    request_time_format: str = ""
+    pagination: str = ""
+    page_param: str = "page"
+    first_page: int = 1
+    next_url_path: str = ""
+    has_more_path: str = ""
+    page_size_max: int = 0
+    sort_order: str = "ascending"
+    max_window_minutes: int = 0
 
     @classmethod
     def from_answers(cls, answers: Mapping[str, Any]) -> ApiShape:
         """Read the shape from a pack's answers, with the contract's defaults."""
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
         for spec in fields(cls):
             source = "events_endpoint" if spec.name == "endpoint" else spec.name
             value = answers.get(source)
-            if value is not None:
-                values[spec.name] = str(value)
-            elif spec.default is MISSING:
+            if value is not None and value != "":
+                values[spec.name] = _typed(spec.type, value)
+            elif value == "" and spec.type == "str":
                 values[spec.name] = ""
-        return cls(**values)
+            elif spec.default is MISSING and spec.default_factory is MISSING:
+                values[spec.name] = ""
+        shape = cls(**values)
+        if not shape.pagination:
+            paging = (
+                fake_paging.NEXT_CURSOR if shape.query_style == CURSOR else "offset"
+            )
+            shape = replace(shape, pagination=paging)
+        if not shape.request_time_format:
+            shape = replace(shape, request_time_format=shape.time_format)
+        return replace(shape, http_method=shape.http_method.upper())
+
+
+def _typed(kind: Any, value: Any) -> Any:
+    """An answer as the shape's field holds it."""
+    if kind == "int":
+        return int(value)
+    if "Mapping" in str(kind):
+        return dict(value) if isinstance(value, Mapping) else {}
+    return str(value)
 
 
 @dataclass
@@ -131,6 +168,15 @@ class ApiStats:
 
 class BadRequest(Exception):
     """A request the API refuses with HTTP 400."""
+
+
+@dataclass
+class Response:
+    """What the API answers: a status, a JSON body (None: no content) and headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeApi:
@@ -149,6 +195,7 @@ class FakeApi:
         next_cursor: str = CURSOR_ALWAYS,
         quirks: ApiQuirks | None = None,
         auth: ApiAuth | None = None,
+        until_exclusive: bool = False,
     ) -> None:
         if next_cursor not in NEXT_CURSOR_MODES:
             raise ValueError(
@@ -160,6 +207,16 @@ class FakeApi:
             )
         if shape.query_style not in (TIME_RANGE, ID_GREATER_THAN, CURSOR):
             raise ValueError(f"unknown query_style {shape.query_style!r}")
+        allowed = (
+            fake_paging.CURSOR_PAGINATIONS
+            if shape.query_style == CURSOR
+            else fake_paging.TIME_RANGE_PAGINATIONS
+        )
+        if shape.query_style != ID_GREATER_THAN and shape.pagination not in allowed:
+            raise ValueError(
+                f"unknown pagination {shape.pagination!r} for {shape.query_style}; "
+                f"use {', '.join(allowed)}"
+            )
         self.shape = shape
         self.events = sorted(events, key=lambda event: event.seq)
         self.credential = credential
@@ -168,6 +225,12 @@ class FakeApi:
             AuthShape(shape.auth_type, shape.api_key_header_name), credential
         )
         self.page_cap = page_size or DEFAULT_PAGE_CAP
+        if shape.page_size_max:
+            self.page_cap = min(self.page_cap, shape.page_size_max)
+        # An empty page goes out as HTTP 204 No Content (page-number APIs here).
+        self.empty_as_204 = shape.pagination == fake_paging.PAGE_NUMBER
+        # Whether a window's end is exclusive at this API (inclusive by default).
+        self.until_exclusive = until_exclusive
         self.utc_offset = utc_offset
         self.query = query
         self.next_cursor = next_cursor
@@ -279,34 +342,76 @@ class FakeApi:
 
     def answer(self, query: Mapping[str, Sequence[str]]) -> dict[str, Any] | list[Any]:
         """The JSON body for a GET on the events endpoint (``BadRequest`` for bad input)."""
-        params = {key: values[-1] for key, values in query.items() if values}
-        limit = self._limit(params)
-        with self._lock:
-            now = self.clock
-            if now is None:
-                raise BadRequest("the API clock is not set")
-            visible = self.events[: self._revealed]
-            by_time = (
-                list(self._by_time) if self.shape.query_style == TIME_RANGE else []
-            )
-        wanted = parse_query(params.get(self.shape.query_param))
-        style = self.shape.query_style
-        next_cursor: str | None = None
-        if style == TIME_RANGE:
-            page = self._time_range(params, by_time, now, wanted, limit)
-        elif style == ID_GREATER_THAN:
-            page = self._id_greater_than(params, visible, now, wanted, limit)
-        else:
-            page, next_cursor = self._cursor(params, visible, now, wanted, limit)
+        return self.respond(fake_request.query_params(query)).body
+
+    def respond(self, params: Mapping[str, Any], method: str = "GET") -> Response:
+        """The answer to a list request with these parameters (``BadRequest`` if bad)."""
+        shape = self.shape
+        try:
+            texts = fake_request.text_params(params)
+            following = PAGE_TOKEN in texts
+            if method != shape.http_method and not following:
+                raise BadRequest(f"list requests are {shape.http_method} requests")
+            if not following:
+                self._check_extra_params(params)
+            limit = self._limit(texts)
+            with self._lock:
+                now = self.clock
+                if now is None:
+                    raise BadRequest("the API clock is not set")
+                visible = self.events[: self._revealed]
+                by_time = list(self._by_time) if shape.query_style == TIME_RANGE else []
+            wanted = parse_query(texts.get(shape.query_param))
+            style = shape.query_style
+            page_info = Page(start=0)
+            more = False
+            if style == TIME_RANGE:
+                page, page_info, more = self._time_range(texts, by_time, now, limit)
+            elif style == ID_GREATER_THAN:
+                page = self._id_greater_than(texts, visible, now, wanted, limit)
+            else:
+                page, page_info, more = self._cursor(texts, visible, now, wanted, limit)
+        except RequestError as error:
+            raise BadRequest(str(error)) from None
         rendered = [self.render(event, now) for event in page]
-        if style != CURSOR and not self.shape.events_path:
-            return rendered
+        if not rendered and self.empty_as_204:
+            return Response(HTTPStatus.NO_CONTENT, None, page_info.headers)
+        flag = fake_paging.more_flag(shape.has_more_path, more)
+        reference_path = self._reference_path()
+        if not shape.events_path and not reference_path and flag is None:
+            return Response(HTTPStatus.OK, rendered, page_info.headers)
         body: dict[str, Any] = {}
-        if self.shape.events_path:
-            set_path(body, self.shape.events_path, rendered)
-        if style == CURSOR:
-            set_path(body, self.shape.next_cursor_path, next_cursor or "")
-        return body
+        if shape.events_path:
+            set_path(body, shape.events_path, rendered)
+        if reference_path:
+            _set_key_or_path(body, reference_path, page_info.next_reference or "")
+        if flag is not None:
+            set_path(body, flag[0], flag[1])
+        return Response(HTTPStatus.OK, body, page_info.headers)
+
+    def _reference_path(self) -> str:
+        """Where the body carries the next-page reference, or empty."""
+        shape = self.shape
+        if shape.pagination == fake_paging.NEXT_CURSOR:
+            return shape.next_cursor_path
+        if shape.pagination == fake_paging.NEXT_URL:
+            return shape.next_url_path
+        return ""
+
+    def _check_extra_params(self, params: Mapping[str, Any]) -> None:
+        for name in self.shape.extra_params:
+            if name not in params and not any(
+                key.startswith(f"{name}.") for key in params
+            ):
+                raise BadRequest(f"the list request lacks the parameter {name}")
+
+    @property
+    def page_url(self) -> str:
+        """The events endpoint's full URL, as next-page URLs start."""
+        if self._server is None:
+            raise RuntimeError("the fake API is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{self.path}"
 
     def render(self, event: SimEvent, now: datetime) -> dict[str, Any]:
         """The event's JSON as the API returns it at ``now``."""
@@ -355,6 +460,9 @@ class FakeApi:
             raise BadRequest(f"{self.shape.limit_param} must be at least 1")
         if self.quirks.ignore_limit:
             return self.page_cap
+        largest = self.shape.page_size_max
+        if largest and limit > largest:
+            raise BadRequest(f"{self.shape.limit_param} may be at most {largest}")
         return min(limit, self.page_cap)
 
     def _time(self, params: Mapping[str, str], name: str) -> datetime | None:
@@ -373,34 +481,84 @@ class FakeApi:
         params: Mapping[str, str],
         by_time: list[tuple[datetime, Any, int]],
         now: datetime,
-        wanted: tuple[str, str] | None,
         limit: int,
-    ) -> list[SimEvent]:
-        since = self._time(params, self.shape.since_param)
-        until = self._time(params, self.shape.until_param)
+    ) -> tuple[list[SimEvent], Page, bool]:
+        shape = self.shape
+        token = params.get(PAGE_TOKEN)
+        if token and shape.pagination in (
+            fake_paging.NEXT_URL,
+            fake_paging.LINK_HEADER,
+        ):
+            state = fake_paging.decode_token(token)
+            since_text, until_text = state.get("since"), state.get("until")
+            query_text, start = state.get("query"), int(state.get("pos", 0))
+            limit = int(state.get("limit", limit))
+        else:
+            since_text, until_text = fake_request.window_texts(
+                params,
+                shape.time_filter,
+                shape.since_param,
+                shape.until_param,
+                shape.filter_param,
+                shape.filter_template,
+            )
+            query_text = params.get(shape.query_param)
+            start = fake_paging.start_of(
+                shape.pagination,
+                params,
+                limit=limit,
+                offset_param=shape.offset_param,
+                page_param=shape.page_param,
+                first_page=shape.first_page,
+                cursor_param=shape.cursor_param,
+            )
+            if shape.pagination == fake_paging.NEXT_CURSOR and params.get(
+                shape.cursor_param
+            ):
+                state = fake_paging.decode_token(params[shape.cursor_param])
+                if (state.get("since"), state.get("until")) != (since_text, until_text):
+                    raise BadRequest("a cursor must be sent with the window it pages")
+        since = self._parsed(since_text, "the window start")
+        until = self._parsed(until_text, "the window end")
+        self._check_window(since, until)
+        wanted = parse_query(query_text)
         low = 0 if since is None else bisect.bisect_left(by_time, (since,))
         high = len(by_time)
         if until is not None:
-            high = bisect.bisect_left(by_time, (until + timedelta(microseconds=1),))
-        try:
-            offset = int(params.get(self.shape.offset_param, "0"))
-        except ValueError:
-            raise BadRequest(f"{self.shape.offset_param} must be an integer") from None
-        if offset < 0:
-            raise BadRequest(f"{self.shape.offset_param} must not be negative")
-        page: list[SimEvent] = []
-        skipped = 0
+            bound = until if self.until_exclusive else until + timedelta(microseconds=1)
+            high = bisect.bisect_left(by_time, (bound,))
         rows = self._repeated.rows(self.events[seq] for _, _, seq in by_time[low:high])
-        for event in rows:
-            if not self._matches(event, now, wanted):
-                continue
-            if skipped < offset:
-                skipped += 1
-                continue
-            page.append(event)
-            if len(page) >= limit:
-                break
-        return page
+        window = [event for event in rows if self._matches(event, now, wanted)]
+        window = fake_paging.ordered(window, shape.sort_order, _shuffled)
+        if shape.pagination == fake_paging.NONE:
+            start = 0
+        page = window[start : start + limit]
+        end = start + len(page)
+        more = end < len(window)
+        state = {"since": since_text, "until": until_text, "limit": limit}
+        if query_text is not None:
+            state["query"] = query_text
+        info = fake_paging.next_page(shape.pagination, state, end, more, self.page_url)
+        return page, info, more
+
+    def _parsed(self, raw: str | None, what: str) -> datetime | None:
+        if raw is None:
+            return None
+        try:
+            return parse_time(str(raw), self.shape.request_time_format)
+        except (ValueError, OverflowError, OSError):
+            raise BadRequest(
+                f"{what} {raw!r} is not a time in {self.shape.request_time_format}"
+            ) from None
+
+    def _check_window(self, since: datetime | None, until: datetime | None) -> None:
+        longest = self.shape.max_window_minutes
+        if not longest:
+            return
+        if since is None or until is None:
+            raise BadRequest("a query must name its window's start and end")
+        if until - since > timedelta(minutes=longest):
+            raise BadRequest(f"a query may span at most {longest} minutes")
 
     def _id_greater_than(
         self,
@@ -436,23 +594,39 @@ class FakeApi:
         now: datetime,
         wanted: tuple[str, str] | None,
         limit: int,
-    ) -> tuple[list[SimEvent], str | None]:
-        raw = params.get(self.shape.cursor_param)
+    ) -> tuple[list[SimEvent], Page, bool]:
+        shape = self.shape
+        follows_url = shape.pagination in (
+            fake_paging.NEXT_URL,
+            fake_paging.LINK_HEADER,
+        )
+        name = PAGE_TOKEN if follows_url else shape.cursor_param
+        raw = params.get(name)
         if raw:
             position = _cursor_position(raw)
             if position is None:
-                raise BadRequest(f"{self.shape.cursor_param}={raw!r} is not a cursor")
+                raise BadRequest(f"{name}={raw!r} is not a cursor")
             if self._cursor_ages.expired(raw, now):
-                raise BadRequest(f"{self.shape.cursor_param}={raw!r} has expired")
+                raise BadRequest(f"{name}={raw!r} has expired")
             candidates = visible[position + 1 :]
         else:
             candidates = self._since(params, visible)
         page = self._take(candidates, now, wanted, limit)
+        more = bool(page) and any(
+            event.seq > page[-1].seq and self._matches(event, now, wanted)
+            for event in candidates
+        )
         if not page or self._omits_cursor(page, candidates, now, wanted):
-            return page, None
+            return page, Page(start=0), more
         token = _cursor_token(page[-1].seq)
         self._cursor_ages.sent(token, now)
-        return page, token
+        if not follows_url:
+            return page, Page(start=0, next_reference=token), more
+        url = f"{self.page_url}?{PAGE_TOKEN}={token}"
+        info = Page(start=0, next_reference=url)
+        if shape.pagination == fake_paging.LINK_HEADER:
+            info.headers["Link"] = f'<{url}>; rel="next"'
+        return page, info, more
 
     def _omits_cursor(
         self,
@@ -475,7 +649,15 @@ class FakeApi:
     def _since(
         self, params: Mapping[str, str], visible: Sequence[SimEvent]
     ) -> list[SimEvent]:
-        since = self._time(params, self.shape.since_param)
+        since_text, _ = fake_request.window_texts(
+            params,
+            self.shape.time_filter,
+            self.shape.since_param,
+            "",
+            self.shape.filter_param,
+            self.shape.filter_template,
+        )
+        since = self._parsed(since_text, "the start time")
         return [event for event in visible if since is None or event.time >= since]
 
     def _take(
@@ -508,6 +690,19 @@ class FakeApi:
         return value is not None and str(value) == wanted[1]
 
 
+def _shuffled(event: SimEvent) -> int:
+    """A fixed order unrelated to time, for APIs that return a window unordered."""
+    return (event.seq * 2654435761) % 4294967296
+
+
+def _set_key_or_path(body: dict[str, Any], path: str, value: Any) -> None:
+    """Set a key holding dots (@odata.nextLink) whole, any other path by its parts."""
+    if path.startswith("@"):
+        body[path] = value
+    else:
+        set_path(body, path, value)
+
+
 def _normal_path(path: str) -> str:
     return "/" + "/".join(part for part in path.split("/") if part)
 
@@ -535,6 +730,18 @@ def _cursor_position(token: str) -> int | None:
     return int(text[4:])
 
 
+def _body_params(raw: bytes) -> dict[str, Any]:
+    """The parameters of a POST's JSON body (``BadRequest`` when it is not JSON)."""
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise BadRequest("the request body is not JSON") from None
+    try:
+        return fake_request.body_params(body)
+    except RequestError as error:
+        raise BadRequest(str(error)) from None
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -552,6 +759,14 @@ def _handler_for(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             """No access log."""
 
         def do_GET(self) -> None:  # noqa: N802
+            self._list_request("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._list_request("POST")
+
+        def _list_request(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw_body = self.rfile.read(length) if length else b""
             kind = api.take_failure()
             if kind == DISCONNECT:
                 self.close_connection = True
@@ -580,23 +795,29 @@ def _handler_for(api: FakeApi) -> type[BaseHTTPRequestHandler]:
                 self._send(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
                 return
             try:
-                body = api.answer(parse_qs(url.query, keep_blank_values=True))
+                params = fake_request.query_params(
+                    parse_qs(url.query, keep_blank_values=True)
+                )
+                if method == "POST":
+                    params = {**params, **_body_params(raw_body)}
+                answer = api.respond(params, method)
             except BadRequest as error:
                 api.stats.bad_requests += 1
                 self._send(HTTPStatus.BAD_REQUEST, {"error": str(error)})
                 return
-            self._send(HTTPStatus.OK, body)
+            self._send(answer.status, answer.body, answer.headers)
 
         def _send(
             self, status: int, body: Any, headers: Mapping[str, str] | None = None
         ) -> None:
-            data = json.dumps(body).encode()
+            data = b"" if body is None else json.dumps(body).encode()
             try:
                 self.send_response(status)
+                if body is not None:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
             except OSError:
