@@ -503,14 +503,26 @@ def render_pack(answers: dict[str, Any], dest: Path | str) -> Path:
 
 
 def _record_unasked(answers: dict[str, Any], dest: Path) -> None:
-    """Add to the pack's answers file the answers copier.yml does not ask (yet).
+    """Add to the pack's answers file the answers copier.yml has no question for (yet).
 
-    Copier renders with every answer it is given but records only the ones it asks;
-    the simulator reads the API's shape from the answers file.
+    Copier renders with every answer it is given but records only its questions'; the
+    simulator reads the API's shape from the answers file. Answers to questions that
+    did not apply stay unrecorded, as copier leaves them.
     """
     path = dest / ".copier-answers.yml"
     recorded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    unasked = {key: value for key, value in answers.items() if key not in recorded}
+    questions = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))
+    # time_range paged by a body cursor uses the cursor style's questions too
+    applies = (
+        {"cursor_param", "next_cursor_path"}
+        if answers.get("pagination") == "next_cursor"
+        else set()
+    )
+    unasked = {
+        key: value
+        for key, value in answers.items()
+        if key not in recorded and (key not in questions or key in applies)
+    }
     if unasked:
         recorded.update(unasked)
         path.write_text(yaml.safe_dump(recorded, sort_keys=True), encoding="utf-8")
