@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_FILES = ("copier.yml", "questions", "parts", "template")
@@ -651,6 +652,14 @@ VENDOR_AUTH_SETS: dict[str, dict[str, Any]] = {
 
 
 ANSWER_SETS.update(VENDOR_AUTH_SETS)
+
+# The example answer files users start from (examples/), each modelled on a vendor API
+# and named after it: they are rendered, tested and simulated like every set above.
+EXAMPLE_SETS: dict[str, dict[str, Any]] = {
+    "example_" + path.stem.replace("-", "_"): yaml.safe_load(path.read_text("utf-8"))
+    for path in sorted((REPO_ROOT / "examples").glob("*.yml"))
+}
+ANSWER_SETS.update(EXAMPLE_SETS)
 
 COLLECTOR_SETS = {
     name: answers
