@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# What Copier reads of this repository: the questions, their shared macros, the template.
-TEMPLATE_PARTS = ("copier.yml", "questions", "template")
+sys.path.insert(0, str(REPO_ROOT))
+
+from generator.template_source import TEMPLATE_FILES  # noqa: E402
+
 FLOOR_FILES = {
     "copier.yml": "_subdirectory: template\nname:\n  type: str\n  default: Acme\n",
     "template/README.md.jinja": "# {{ name }}\n",
@@ -61,7 +63,7 @@ def floor_template(root: Path) -> Path:
 def our_template(root: Path) -> Path:
     """This template as it is in the working tree, in a tagged git repository."""
     root.mkdir(parents=True)
-    for name in TEMPLATE_PARTS:
+    for name in TEMPLATE_FILES:
         source = REPO_ROOT / name
         if source.is_dir():
             shutil.copytree(source, root / name)
