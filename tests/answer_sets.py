@@ -688,11 +688,13 @@ def _template_copy() -> Path:
     return root
 
 
-def render_pack(answers: dict[str, Any], dest: Path | str) -> Path:
+def render_pack(
+    answers: dict[str, Any], dest: Path | str, exclude: tuple[str, ...] = ()
+) -> Path:
     """Render the template with ``answers`` (defaults for the rest) into ``dest``.
 
     Returns the pack's root folder (``dest``). Rendering uses the working tree's template,
-    never a git tag, and no ``--trust``.
+    never a git tag, and no ``--trust``; ``exclude`` leaves out the paths it matches.
     """
     dest = Path(dest)
     with warnings.catch_warnings():
@@ -704,6 +706,7 @@ def render_pack(answers: dict[str, Any], dest: Path | str) -> Path:
             defaults=True,
             unsafe=False,
             quiet=True,
+            exclude=list(exclude),
         )
     return dest
 
@@ -714,19 +717,7 @@ def render_answers(answers: dict[str, Any], dest: Path | str) -> Path:
     For tests of the questions alone: the answers are validated and recorded exactly as
     with a full render, without rendering the integration.
     """
-    dest = Path(dest)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        copier.run_copy(
-            str(_template_copy()),
-            dest,
-            data=answers,
-            defaults=True,
-            unsafe=False,
-            quiet=True,
-            exclude=["Integrations"],
-        )
-    return dest
+    return render_pack(answers, dest, exclude=("Integrations",))
 
 
 def integration_dir(pack: Path) -> Path:
