@@ -50,15 +50,7 @@ INCIDENT_CURSOR_SETS = tuple(
 # (scenario, answer set) -> what the generated code does today, measured at SCALE and
 # SEED: missed/duplicated incidents and runs over the Fetch Limit.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("outage-lag", "time_range_lookback_epoch_millis_nested"): "missed 42",
-    ("outage-lag", "time_range_lookback_offset_pattern"): "missed 42",
-    ("duplicate-rows", "time_range_lookback_iso_zero_look_back"): (
-        "missed 1: a page holding only a repeated row ends paging"
-    ),
     **{("duplicate-rows", name): "duplicated 13" for name in CURSOR_SETS},
-    ("constant-delay", "time_range_lookback_epoch_millis_nested"): "missed 154",
-    ("constant-delay", "time_range_lookback_iso_zero_look_back"): "missed 15",
-    ("constant-delay", "time_range_lookback_offset_pattern"): "missed 154",
     ("rate-limit", "time_range_lookback_epoch_millis_nested"): "missed 43",
     ("rate-limit", "time_range_day_first_basic_top_level_list"): "missed 443",
     ("rate-limit", "time_range_lookback_iso_zero_look_back"): "missed 23",

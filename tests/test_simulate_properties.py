@@ -247,10 +247,12 @@ def test_cursor_survives_outages_and_restarts(scenario: Scenario) -> None:
 
 @PROPERTY_SETTINGS
 @given(scenario=hard_streams(max_lag_minutes=4, duplicate_rows=True, min_page=2))
-def test_lookback_survives_restarts_and_repeated_rows(scenario: Scenario) -> None:
-    """time_range with look-back: lags within it, restarts and repeated rows; the
-    outage of the strategy is left out (see the known failure below)."""
-    assert_exact(LOOKBACK_SET, replace(scenario, failures={}))
+def test_lookback_survives_outages_restarts_and_repeated_rows(
+    scenario: Scenario,
+) -> None:
+    """time_range with look-back: lags within it, outages, restarts and repeated
+    rows; every event once."""
+    assert_exact(LOOKBACK_SET, scenario)
 
 
 def spread(count: int, minutes: int, lag_minutes: int, seed: int) -> list[EventSpec]:
@@ -275,11 +277,6 @@ OUTAGE_WHILE_LAGGING = Scenario(
 )
 
 
-@pytest.mark.xfail(
-    reason="known failure, before a fix: the example misses 2 (window counted from now)",
-    strict=True,
-    raises=AssertionError,
-)
 @PROPERTY_SETTINGS
 @given(scenario=hard_streams(max_lag_minutes=2))
 @example(scenario=OUTAGE_WHILE_LAGGING)
@@ -316,14 +313,6 @@ def late_floods(draw: st.DrawFn) -> Scenario:
     return late_flood(look_back, draw(st.integers(1, 3)), draw(st.integers(1, 29)))
 
 
-@pytest.mark.xfail(
-    reason=(
-        "known failure, before a fix: the example duplicates 1 (an ID forgotten "
-        "before the draining window passes its time)"
-    ),
-    strict=True,
-    raises=AssertionError,
-)
 @PROPERTY_SETTINGS
 @given(scenario=late_floods())
 @example(scenario=late_flood(look_back=2, limit=1, size=10))
@@ -351,14 +340,6 @@ def test_cursor_repeated_rows_are_one_incident_each(scenario: Scenario) -> None:
     assert_exact(CURSOR_SET, scenario)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "known failure, before a fix: a page of one repeated row ends paging, "
-        "the example misses 2 of 3"
-    ),
-    strict=True,
-    raises=AssertionError,
-)
 @PROPERTY_SETTINGS
 @given(scenario=hard_streams(duplicate_rows=True))
 @example(
