@@ -9,8 +9,10 @@ import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator import template_source
 from generator.answers import check_update_answers
@@ -79,6 +81,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="change one answer while updating (repeatable)",
     )
     parser.add_argument(
+        "--new-position",
+        action="store_true",
+        help=(
+            "accept an answer change after which the fetch cannot read the position "
+            "its instances saved (query_style, or the cursor style's pagination): "
+            "their next fetch starts again from the first fetch time"
+        ),
+    )
+    parser.add_argument(
         "--conflict",
         choices=("inline", "rej"),
         default="inline",
@@ -103,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     root = pack.root
     data = parse_data(args.data)
     refuse_kind_change(pack, data)
+    if not args.new_position:
+        refuse_position_change(pack.answers, data)
     _require_clean_tree(root, args.dest)
     if args.template or args.from_ref:
         pack = repoint(pack, args.dest, args.template, args.from_ref)
@@ -373,6 +386,36 @@ def refuse_kind_change(pack: Pack, data: dict[str, str]) -> None:
             f"integration_kind cannot change on update: this pack is {current!r}, "
             f"not {wanted!r}; generate the {wanted} integration as a new pack with "
             "xsoar-fetch new"
+        )
+
+
+def saved_position(answers: Mapping[str, Any]) -> str:
+    """Name the lastRun layout that the fetch of these answers saves and reads.
+
+    Every time_range variant (with or without look-back, in any sort order) reads the
+    others' lastRun; the other styles and the cursor style's two kinds of next-page
+    reference (a cursor value, a URL) do not.
+    """
+    style = str(answers.get("query_style") or "time_range")
+    if style != "cursor":
+        return style
+    pagination = str(answers.get("pagination") or "next_cursor")
+    return "cursor value" if pagination == "next_cursor" else "next-page URL"
+
+
+def refuse_position_change(recorded: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+    """Refuse, before anything changes, an update after which running instances
+    cannot read their saved position (they would fetch from the first fetch again)."""
+    before = saved_position(recorded)
+    after = saved_position({**recorded, **data})
+    if before != after:
+        changed = "query_style" if "query_style" in data else "pagination"
+        raise UserError(
+            f"{changed} cannot change on update without losing the fetch position: "
+            f"instances saved a {before} position, which the {after} fetch cannot "
+            "read, so their next fetch would start from First fetch time and create "
+            "its incidents again; pass --new-position to change it anyway (then reset "
+            "each instance's last run), or keep the answer"
         )
 
 

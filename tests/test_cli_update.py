@@ -221,6 +221,35 @@ def test_update_answer_that_does_not_apply_is_ignored_with_a_warning(
     assert "cursor_param" not in answers
 
 
+def test_update_refuses_a_query_style_its_instances_cannot_resume(
+    project: Path,
+) -> None:
+    """Given a time_range pack, When update is asked for query_style=id_greater_than,
+    Then it refuses before changing anything, saying the saved position is lost and
+    how to go ahead anyway."""
+    result = run_update(
+        project, "--vcs-ref", "v0.1.0", "--data", "query_style=id_greater_than"
+    )
+
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "query_style cannot change on update without losing the fetch position" in line
+    assert "--new-position" in line
+    assert git(project, "status", "--porcelain") == ""
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text("utf-8"))
+    assert answers["query_style"] == "time_range"
+
+
+def test_update_switches_look_back_on_a_running_pack(project: Path) -> None:
+    """Given a time_range pack without look-back, When update turns it on, Then it
+    updates without a refusal: each variant reads the other's lastRun."""
+    result = run_update(project, "--vcs-ref", "v0.1.0", "--data", "use_lookback=true")
+
+    assert result.returncode == 0, result.stderr
+    code = code_file(project).read_text("utf-8")
+    assert '"taken"' in code and "def read_position(" in code
+
+
 def test_update_misspelled_answer_gets_a_suggestion(project: Path) -> None:
     result = run_update(project, "--data", "fetch_limt_default=20")
 

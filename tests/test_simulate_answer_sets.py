@@ -52,19 +52,6 @@ INCIDENT_CURSOR_SETS = tuple(
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
     **{("duplicate-rows", name): "duplicated 13" for name in CURSOR_SETS},
     ("rate-limit", "time_range_lookback_epoch_millis_nested"): "missed 43",
-    ("rate-limit", "time_range_day_first_basic_top_level_list"): "missed 443",
-    ("rate-limit", "time_range_lookback_iso_zero_look_back"): "missed 23",
-    **{
-        ("rate-limit", name): "misses the burst: every run pages past it into HTTP 429"
-        for name in (
-            "proofpoint_like_siem",
-            "jira_like_issues",
-            "example_netskope_alerts",
-            "okta_system_log_ssws",
-            "collector_time_range",
-            "collector_time_range_nested_epoch_millis_bearer",
-        )
-    },
     **{
         ("cursor-expiry", name): "missed 50"
         for name in CURSOR_SETS

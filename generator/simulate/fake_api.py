@@ -45,6 +45,8 @@ CURSOR = "cursor"
 TIMEOUT = "timeout"
 DISCONNECT = "disconnect"
 DEFAULT_PAGE_CAP = 1000
+# An API without paging (pagination none) sends every event of the window at once.
+UNPAGED_CAP = 10**9
 # When a cursor API sends the next cursor with a non-empty page: always; only when more
 # events follow the page (no cursor on the newest page); or, besides that, never on
 # every third answer.
@@ -224,9 +226,12 @@ class FakeApi:
         self.auth = auth or ApiAuth(
             AuthShape(shape.auth_type, shape.api_key_header_name), credential
         )
-        self.page_cap = page_size or DEFAULT_PAGE_CAP
-        if shape.page_size_max:
-            self.page_cap = min(self.page_cap, shape.page_size_max)
+        # A declared largest page is the API's contract: pages are never shorter than
+        # asked up to it, whatever page size a scenario caps other APIs at.
+        self.page_cap = shape.page_size_max or page_size or DEFAULT_PAGE_CAP
+        if shape.pagination == fake_paging.NONE:
+            # An API without paging answers with the whole window (up to a limit sent).
+            self.page_cap = UNPAGED_CAP
         # An empty page goes out as HTTP 204 No Content (page-number APIs here).
         self.empty_as_204 = shape.pagination == fake_paging.PAGE_NUMBER
         # Whether a window's end is exclusive at this API (inclusive by default).
