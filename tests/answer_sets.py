@@ -202,6 +202,16 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "product": "alerts",
         "fetch_limit_default": 200,
     },
+    # A collector of an API that lists a window in no stated order.
+    "collector_unordered": {
+        "integration_kind": "events",
+        "integration_name": "Drift Audit Event Collector",
+        "integration_description": "Collects Drift audit events into Cortex XSIAM.",
+        "vendor": "drift",
+        "product": "audit",
+        "sort_order": "unordered",
+        "fetch_limit_default": 500,
+    },
     "collector_time_range_nested_epoch_millis_bearer": {
         "integration_kind": "events",
         "integration_name": "Nimbus Cloud Audit Event Collector",

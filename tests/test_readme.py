@@ -92,7 +92,9 @@ def test_readme_names_only_the_chosen_request_and_paging(
     assert ("Fixed parameters" in text) == bool(answers.get("extra_params"))
     for key in answers.get("extra_params") or {}:
         assert key in text
-    assert ("Saved between runs" in text) == (shape["style"] == "cursor")
+    assert ("Saved between runs" in text) == (
+        shape["style"] == "cursor" or shape["lookback"]
+    )
     assert ("next-page URL the API sent" in text) == (
         shape["style"] == "cursor" and shape["paging"] in ("next_url", "link_header")
     )
@@ -147,8 +149,8 @@ STATEMENTS = {
         " query string.",
         "Time window: the start of the window goes in from and its end in to.",
         "Page size: limit asks for the Fetch Limit.",
-        "Paging stops at an empty page or at a page with nothing new; a shorter page"
-        " does not stop it",
+        "Paging stops at an empty page or at the second page in a row with nothing"
+        " new; a shorter page does not stop it",
     ],
     "graph_like_alerts": [
         "every list request also sends $orderby=createdDateTime asc.",
@@ -190,8 +192,9 @@ STATEMENTS = {
         "with pageNumber counting up from 1.",
     ],
     "zero_based_pages_end_of_stream": [
-        "with page counting up from 0. Paging stops at an empty page, at a page with"
-        " nothing new, or when the response's end_of_stream is true.",
+        "with page counting up from 0. Paging stops at an empty page, at the second"
+        " page in a row with nothing new, or when the response's end_of_stream is"
+        " true.",
     ],
     "pagerduty_like_log_entries": [
         "when the response's more is false, or, when the response does not say, at a"
