@@ -95,8 +95,9 @@ def test_integration_code_holds_only_the_chosen_style(
     code = (folder / f"{folder.name}.py").read_text("utf-8")
     style = answers["query_style"]
     lookback = answers.get("use_lookback", False) and not collector
-    assert ("get_fetch_run_time_range" in code) == lookback
-    assert ('"last_ids"' in code) == (style == "time_range" and not lookback)
+    assert ("def minute_of(" in code) == lookback
+    assert "get_fetch_run_time_range" not in code
+    assert ('"last_ids": ids' in code) == (style == "time_range" and not lookback)
     assert ('"last_id"' in code) == (style == "id_greater_than")
     paging = answers.get("pagination") or (
         "next_cursor" if style == "cursor" else "offset"
