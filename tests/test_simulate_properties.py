@@ -351,3 +351,41 @@ def test_cursor_repeated_rows_are_one_incident_each(scenario: Scenario) -> None:
 def test_time_range_repeated_rows_in_pages_of_one(scenario: Scenario) -> None:
     """Pages of one row, rows listed twice: every event once all the same."""
     assert_exact("defaults", scenario)
+
+
+@st.composite
+def bursts(draw: st.DrawFn) -> Scenario:
+    """Events piled on a few seconds, bursts larger than the Fetch Limit and pages
+    shorter than it, an outage and restarts (lastRun kept through its JSON round
+    trip)."""
+    seconds = draw(
+        st.lists(st.integers(0, SPAN_MINUTES * 60 - 1), min_size=1, max_size=4)
+    )
+    events = [
+        EventSpec(time=DEFAULT_START + timedelta(seconds=second))
+        for second in seconds
+        for _ in range(draw(st.integers(1, 30)))
+    ]
+    cycles = SPAN_MINUTES + 5
+    first = draw(st.integers(1, cycles))
+    return Scenario(
+        name="bursts",
+        description="same-second bursts, short pages, an outage and restarts",
+        cycles=cycles,
+        events=events,
+        params={"max_fetch": str(draw(st.integers(1, 12))), "look_back": "0"},
+        page_size=draw(st.integers(1, 12)),
+        failures={run: {0: "503"} for run in range(first, first + 3)},
+        restarts=draw(st.frozensets(st.integers(2, cycles), max_size=3)),
+    )
+
+
+@PROPERTY_SETTINGS
+@given(scenario=bursts())
+@pytest.mark.parametrize("answer_set", ["defaults", LOOKBACK_SET])
+def test_same_second_bursts_resumed_at_an_offset(
+    answer_set: str, scenario: Scenario
+) -> None:
+    """Bursts at one second drained over runs that resume at an offset, through
+    outages and restarts: every event once, with or without the look-back variant."""
+    assert_exact(answer_set, scenario)
