@@ -51,7 +51,7 @@ KIB = 1024
 # Look-back remembers every ID of its window (100 a minute for 60 minutes here); the
 # others one second's IDs, the last ID, or one page's IDs.
 BUDGETS = {
-    "time_range_lookback": 256 * KIB,
+    "time_range_lookback": 64 * KIB,
     "time_range": 16 * KIB,
     "id_greater_than": 1 * KIB,
     "cursor": 16 * KIB,
