@@ -51,7 +51,10 @@ INCIDENT_CURSOR_SETS = tuple(
 # SEED: missed/duplicated incidents and runs over the Fetch Limit.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
     **{("duplicate-rows", name): "duplicated 13" for name in CURSOR_SETS},
+    # Look-back above 0: a burst is resumed only once it is older than the look-back.
     ("rate-limit", "time_range_lookback_epoch_millis_nested"): "missed 43",
+    # A window read whole re-reads a same-second burst each run, past the rate limit.
+    ("rate-limit", "collector_unordered"): "missed 1543",
     **{
         ("cursor-expiry", name): "missed 50"
         for name in CURSOR_SETS
@@ -233,7 +236,10 @@ def test_inapplicable_scenarios_say_why(
 
 
 LOOKBACK_PACK = "time_range_lookback_epoch_millis_nested"
-GROWN = "return min(wanted, int(reach.total_seconds() // 60))"
+# The floor that keeps a raised look-back from reaching past the IDs kept, and the
+# mutation that lets the window take the raised look-back at once.
+GROWN = "next_start = max(last_fetch, min(reached, look_back_start))"
+JUMPS = "next_start = min(reached, look_back_start)"
 
 
 def test_look_back_raised_catches_a_window_that_jumps_at_once(
@@ -252,7 +258,7 @@ def test_look_back_raised_catches_a_window_that_jumps_at_once(
     ]
     text = code.read_text("utf-8")
     assert GROWN in text
-    code.write_text(text.replace(GROWN, "return wanted"), "utf-8")
+    code.write_text(text.replace(GROWN, JUMPS), "utf-8")
     pack = load_pack(folder)
     (scenario,) = resolve_scenarios(pack, ["look-back-raised"], seed=7, scale=SCALE)
     assert run_scenario(pack, scenario, seed=7).duplicates > 0
