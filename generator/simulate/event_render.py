@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
-from generator.simulate.paths import set_path, split_path
+from generator.simulate.paths import split_path
 from generator.simulate.timefmt import render_time
 
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -14,7 +14,12 @@ NOT_MATCHING_SUFFIX = "-pending"
 
 
 def _put(body: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
-    """Set the value at a path already split in parts (at least one), as ``set_path``."""
+    """Set the value at a path already split in parts, as ``set_path`` does."""
+    if not parts:
+        raise ValueError("an empty field path cannot be set")
+    if len(parts) == 1:
+        body[parts[0]] = value
+        return
     current = body
     for part in parts[:-1]:
         child = current.get(part)
@@ -48,14 +53,18 @@ class EventRenderer:
         self.query = query
         self._parts: dict[str, tuple[str, ...]] = {}
         self._times: dict[int, Any] = {}
+        self._name = self._split(name_field)
+        self._severity = self._split(severity_field)
+        self._id = self._split(id_field)
+        self._time_at = self._split(time_field)
+        self._query = (self._split(query[0]), query[1]) if query else None
 
-    def _set(self, body: dict[str, Any], path: str, value: Any) -> None:
+    def _split(self, path: str) -> tuple[str, ...]:
+        """A path's parts, split once (none for an empty path)."""
         parts = self._parts.get(path)
         if parts is None:
             parts = self._parts[path] = tuple(split_path(path))
-        if not parts:
-            set_path(body, path, value)  # raises: an empty path cannot be set
-        _put(body, parts, value)
+        return parts
 
     def _time(self, event: SimEvent) -> Any:
         shown = self._times.get(event.seq)
@@ -66,25 +75,24 @@ class EventRenderer:
 
     def render(self, event: SimEvent, now: datetime) -> dict[str, Any]:
         """The event's JSON as the API returns it at ``now``."""
-        put = self._set
         body: dict[str, Any] = {"description": f"Synthetic event {event.id}"}
         if self.name_field:
-            put(body, self.name_field, f"Simulated event {event.id}")
+            _put(body, self._name, f"Simulated event {event.id}")
         if self.severity_field:
-            put(body, self.severity_field, SEVERITIES[event.seq % len(SEVERITIES)])
+            _put(body, self._severity, SEVERITIES[event.seq % len(SEVERITIES)])
         for path, value in event.fields.items():
-            put(body, path, value)
-        query = self.query
-        if query:
-            qfield, qvalue = query
-            shown = qvalue if event.matches_at(now) else qvalue + NOT_MATCHING_SUFFIX
-            put(body, qfield, shown)
+            _put(body, self._split(path), value)
+        if self._query:
+            parts, shown = self._query
+            if not event.matches_at(now):
+                shown += NOT_MATCHING_SUFFIX
+            _put(body, parts, shown)
         if event.missing != MISSING_ID:
-            put(body, self.id_field, event.id)
+            _put(body, self._id, event.id)
         elif event.null:
-            put(body, self.id_field, None)
+            _put(body, self._id, None)
         if event.missing != MISSING_TIME:
-            put(body, self.time_field, self._time(event))
+            _put(body, self._time_at, self._time(event))
         elif event.null:
-            put(body, self.time_field, None)
+            _put(body, self._time_at, None)
         return body

@@ -395,9 +395,12 @@ def _judge(
             else:
                 fetched_at[source_id] = run.time
                 fetched_in[source_id] = run.number
+    served_at = {
+        key: event.served_from() or event.visible_at for key, event in expected.items()
+    }
     latencies = [
-        (fetched_at[key] - (event.served_from() or event.visible_at)).total_seconds()
-        for key, event in expected.items()
+        (fetched_at[key] - served).total_seconds()
+        for key, served in served_at.items()
         if key in fetched_at
     ]
     result.events = len(events)
@@ -410,9 +413,7 @@ def _judge(
         errors = errors[:MAX_ERRORS] + [f"... and {len(errors) - MAX_ERRORS} more"]
     result.errors = errors
     result.runs = runs
-    result.served_at = {
-        key: event.served_from() or event.visible_at for key, event in expected.items()
-    }
+    result.served_at = served_at
     result.fetched_in = fetched_in
 
 
