@@ -31,7 +31,7 @@ def _put(body: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
 
 
 class EventRenderer:
-    """Renders events for one API shape; each event's time is rendered once."""
+    """Renders events for one API shape; each distinct time is rendered once."""
 
     def __init__(
         self,
@@ -52,7 +52,7 @@ class EventRenderer:
         self.utc_offset = utc_offset
         self.query = query
         self._parts: dict[str, tuple[str, ...]] = {}
-        self._times: dict[int, Any] = {}
+        self._times: dict[datetime, Any] = {}
         self._name = self._split(name_field)
         self._severity = self._split(severity_field)
         self._id = self._split(id_field)
@@ -67,10 +67,11 @@ class EventRenderer:
         return parts
 
     def _time(self, event: SimEvent) -> Any:
-        shown = self._times.get(event.seq)
+        """The event's time as the API writes it (once per distinct time)."""
+        shown = self._times.get(event.time)
         if shown is None:
             shown = render_time(event.time, self.time_format, self.utc_offset)
-            self._times[event.seq] = shown
+            self._times[event.time] = shown
         return shown
 
     def render(self, event: SimEvent, now: datetime) -> dict[str, Any]:
@@ -88,11 +89,17 @@ class EventRenderer:
                 shown += NOT_MATCHING_SUFFIX
             _put(body, parts, shown)
         if event.missing != MISSING_ID:
-            _put(body, self._id, event.id)
+            if len(self._id) == 1:  # the usual top-level ID: no call
+                body[self._id[0]] = event.id
+            else:
+                _put(body, self._id, event.id)
         elif event.null:
             _put(body, self._id, None)
         if event.missing != MISSING_TIME:
-            _put(body, self._time_at, self._time(event))
+            stamp = self._times.get(event.time)
+            if stamp is None:
+                stamp = self._time(event)
+            _put(body, self._time_at, stamp)
         elif event.null:
             _put(body, self._time_at, None)
         return body
