@@ -32,12 +32,17 @@ from generator.simulate.api_quirks import (
     RateLimit,
     RepeatedRows,
 )
-from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
+from generator.simulate.event_render import (  # noqa: F401 (re-exported)
+    NOT_MATCHING_SUFFIX,
+    SEVERITIES,
+    EventRenderer,
+)
+from generator.simulate.events import SimEvent
 from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential
 from generator.simulate.fake_paging import PAGE_TOKEN, Page
 from generator.simulate.fake_request import RequestError
 from generator.simulate.paths import set_path
-from generator.simulate.timefmt import parse_time, render_time
+from generator.simulate.timefmt import parse_time
 
 TIME_RANGE = "time_range"
 ID_GREATER_THAN = "id_greater_than"
@@ -54,8 +59,6 @@ CURSOR_ALWAYS = "always"
 CURSOR_WHEN_MORE = "when_more"
 CURSOR_SOMETIMES = "sometimes"
 NEXT_CURSOR_MODES = (CURSOR_ALWAYS, CURSOR_WHEN_MORE, CURSOR_SOMETIMES)
-SEVERITIES = ("low", "medium", "high", "critical")
-NOT_MATCHING_SUFFIX = "-pending"
 # A request armed to time out gets this client timeout; the API answers only after
 # ``TIMEOUT_HOLD`` seconds, so the client's own read timeout fires for real.
 CLIENT_TIMEOUT = 0.05
@@ -248,10 +251,24 @@ class FakeApi:
         self._repeated = RepeatedRows(self.events, self.quirks.duplicate_rows)
         self.clock: datetime | None = None
         self._lock = threading.Lock()
+        # Events visible so far: the first ``_revealed`` of ``events`` (index order),
+        # and the same events as (time, ID key, index in events), sorted, for windows.
         self._revealed = 0
         self._by_time: list[tuple[datetime, Any, int]] = []
+        # Bumped whenever the visible events change: keys the cached time window.
+        self._generation = 0
+        self._window_cache: tuple[tuple[Any, ...], list[SimEvent]] | None = None
         self._id_keys = [_id_key(event.id) for event in self.events]
         self._ids_in_seq_order = self._id_keys == sorted(self._id_keys)
+        self._renderer = EventRenderer(
+            id_field=shape.id_field,
+            time_field=shape.time_field,
+            name_field=shape.name_field,
+            severity_field=shape.severity_field,
+            time_format=shape.time_format,
+            utc_offset=utc_offset,
+            query=query,
+        )
         self._failures: dict[int, str] = {}
         self._cycle_requests = 0
         self._server: ThreadingHTTPServer | None = None
@@ -302,14 +319,21 @@ class FakeApi:
             if self.clock is not None and now < self.clock:
                 self._revealed = 0
                 self._by_time = []
+                self._generation += 1
             self.clock = now
+            by_time = self._by_time
             while (
                 self._revealed < len(self.events)
                 and self.events[self._revealed].visible_at <= now
             ):
                 event = self.events[self._revealed]
-                bisect.insort(self._by_time, (event.time, _id_key(event.id), event.seq))
+                entry = (event.time, self._id_keys[self._revealed], self._revealed)
+                if not by_time or by_time[-1] <= entry:
+                    by_time.append(entry)  # events mostly become visible in time order
+                else:
+                    bisect.insort(by_time, entry)
                 self._revealed += 1
+                self._generation += 1
             self._failures = dict(failures or {})
             self._cycle_requests = 0
 
@@ -360,25 +384,28 @@ class FakeApi:
             if not following:
                 self._check_extra_params(params)
             limit = self._limit(texts)
-            with self._lock:
-                now = self.clock
-                if now is None:
-                    raise BadRequest("the API clock is not set")
-                visible = self.events[: self._revealed]
-                by_time = list(self._by_time) if shape.query_style == TIME_RANGE else []
             wanted = parse_query(texts.get(shape.query_param))
             style = shape.query_style
             page_info = Page(start=0)
             more = False
-            if style == TIME_RANGE:
-                page, page_info, more = self._time_range(texts, by_time, now, limit)
-            elif style == ID_GREATER_THAN:
-                page = self._id_greater_than(texts, visible, now, wanted, limit)
-            else:
-                page, page_info, more = self._cursor(texts, visible, now, wanted, limit)
+            # The page is chosen under the lock: the visible events cannot change meanwhile.
+            with self._lock:
+                now = self.clock
+                if now is None:
+                    raise BadRequest("the API clock is not set")
+                revealed = self._revealed
+                if style == TIME_RANGE:
+                    page, page_info, more = self._time_range(texts, now, limit)
+                elif style == ID_GREATER_THAN:
+                    page = self._id_greater_than(texts, revealed, now, wanted, limit)
+                else:
+                    page, page_info, more = self._cursor(
+                        texts, revealed, now, wanted, limit
+                    )
         except RequestError as error:
             raise BadRequest(str(error)) from None
-        rendered = [self.render(event, now) for event in page]
+        render = self._renderer.render
+        rendered = [render(event, now) for event in page]
         if not rendered and self.empty_as_204:
             return Response(HTTPStatus.NO_CONTENT, None, page_info.headers)
         flag = fake_paging.more_flag(shape.has_more_path, more)
@@ -420,34 +447,7 @@ class FakeApi:
 
     def render(self, event: SimEvent, now: datetime) -> dict[str, Any]:
         """The event's JSON as the API returns it at ``now``."""
-        shape = self.shape
-        body: dict[str, Any] = {"description": f"Synthetic event {event.id}"}
-        if shape.name_field:
-            set_path(body, shape.name_field, f"Simulated event {event.id}")
-        if shape.severity_field:
-            set_path(
-                body, shape.severity_field, SEVERITIES[event.seq % len(SEVERITIES)]
-            )
-        for path, value in event.fields.items():
-            set_path(body, path, value)
-        query = self.query
-        if query:
-            qfield, qvalue = query
-            shown = qvalue if event.matches_at(now) else qvalue + NOT_MATCHING_SUFFIX
-            set_path(body, qfield, shown)
-        if event.missing != MISSING_ID:
-            set_path(body, shape.id_field, event.id)
-        elif event.null:
-            set_path(body, shape.id_field, None)
-        if event.missing != MISSING_TIME:
-            set_path(
-                body,
-                shape.time_field,
-                render_time(event.time, shape.time_format, self.utc_offset),
-            )
-        elif event.null:
-            set_path(body, shape.time_field, None)
-        return body
+        return self._renderer.render(event, now)
 
     # -- query styles ----------------------------------------------------------------
 
@@ -484,7 +484,6 @@ class FakeApi:
     def _time_range(
         self,
         params: Mapping[str, str],
-        by_time: list[tuple[datetime, Any, int]],
         now: datetime,
         limit: int,
     ) -> tuple[list[SimEvent], Page, bool]:
@@ -526,15 +525,7 @@ class FakeApi:
         since = self._parsed(since_text, "the window start")
         until = self._parsed(until_text, "the window end")
         self._check_window(since, until)
-        wanted = parse_query(query_text)
-        low = 0 if since is None else bisect.bisect_left(by_time, (since,))
-        high = len(by_time)
-        if until is not None:
-            bound = until if self.until_exclusive else until + timedelta(microseconds=1)
-            high = bisect.bisect_left(by_time, (bound,))
-        rows = self._repeated.rows(self.events[seq] for _, _, seq in by_time[low:high])
-        window = [event for event in rows if self._matches(event, now, wanted)]
-        window = fake_paging.ordered(window, shape.sort_order, _shuffled)
+        window = self._window(since, until, query_text, now)
         if shape.pagination == fake_paging.NONE:
             start = 0
         page = window[start : start + limit]
@@ -545,6 +536,37 @@ class FakeApi:
             state["query"] = query_text
         info = fake_paging.next_page(shape.pagination, state, end, more, self.page_url)
         return page, info, more
+
+    def _window(
+        self,
+        since: datetime | None,
+        until: datetime | None,
+        query_text: str | None,
+        now: datetime,
+    ) -> list[SimEvent]:
+        """The rows of a time window in the API's order (call with the lock held).
+
+        The last window is kept until the visible events or the clock change: the
+        pages of one window reuse it.
+        """
+        key = (since, until, query_text, now, self._generation)
+        if self._window_cache is not None and self._window_cache[0] == key:
+            return self._window_cache[1]
+        by_time = self._by_time
+        wanted = parse_query(query_text)
+        low = 0 if since is None else bisect.bisect_left(by_time, (since,))
+        high = len(by_time)
+        if until is not None:
+            bound = until if self.until_exclusive else until + timedelta(microseconds=1)
+            high = bisect.bisect_left(by_time, (bound,))
+        rows = self._repeated.rows(self.events[at] for _, _, at in by_time[low:high])
+        if wanted is None:
+            window = list(rows)
+        else:
+            window = [event for event in rows if self._matches(event, now, wanted)]
+        window = fake_paging.ordered(window, self.shape.sort_order, _shuffled)
+        self._window_cache = (key, window)
+        return window
 
     def _parsed(self, raw: str | None, what: str) -> datetime | None:
         if raw is None:
@@ -568,7 +590,7 @@ class FakeApi:
     def _id_greater_than(
         self,
         params: Mapping[str, str],
-        visible: Sequence[SimEvent],
+        revealed: int,
         now: datetime,
         wanted: tuple[str, str] | None,
         limit: int,
@@ -576,16 +598,23 @@ class FakeApi:
         raw = params.get(self.shape.id_param)
         if raw is None:
             return self._take(
-                self._in_id_order(self._since(params, visible)), now, wanted, limit
+                self._in_id_order(self._since(params, revealed)), now, wanted, limit
             )
         key = _id_key(raw)
-        if self._id_keys and key[0] != self._id_keys[0][0]:
+        id_keys = self._id_keys
+        if id_keys and key[0] != id_keys[0][0]:
             raise BadRequest(f"{self.shape.id_param}={raw!r} is not an ID of this API")
         if not self._ids_in_seq_order:  # IDs given at creation: not in index order
-            above = [event for event in visible if _id_key(event.id) > key]
+            above = [
+                event
+                for event, event_key in zip(
+                    self.events[:revealed], id_keys[:revealed], strict=True
+                )
+                if event_key > key
+            ]
             return self._take(self._in_id_order(above), now, wanted, limit)
-        start = bisect.bisect_right(self._id_keys, key, 0, len(visible))
-        return self._take(visible[start:], now, wanted, limit)
+        start = bisect.bisect_right(id_keys, key, 0, revealed)
+        return self._take(self.events[start:revealed], now, wanted, limit)
 
     def _in_id_order(self, events: Sequence[SimEvent]) -> Sequence[SimEvent]:
         if self._ids_in_seq_order:
@@ -595,7 +624,7 @@ class FakeApi:
     def _cursor(
         self,
         params: Mapping[str, str],
-        visible: Sequence[SimEvent],
+        revealed: int,
         now: datetime,
         wanted: tuple[str, str] | None,
         limit: int,
@@ -613,9 +642,9 @@ class FakeApi:
                 raise BadRequest(f"{name}={raw!r} is not a cursor")
             if self._cursor_ages.expired(raw, now):
                 raise BadRequest(f"{name}={raw!r} has expired")
-            candidates = visible[position + 1 :]
+            candidates = self.events[position + 1 : revealed]
         else:
-            candidates = self._since(params, visible)
+            candidates = self._since(params, revealed)
         page = self._take(candidates, now, wanted, limit)
         more = bool(page) and any(
             event.seq > page[-1].seq and self._matches(event, now, wanted)
@@ -651,9 +680,9 @@ class FakeApi:
             for event in candidates
         )
 
-    def _since(
-        self, params: Mapping[str, str], visible: Sequence[SimEvent]
-    ) -> list[SimEvent]:
+    def _since(self, params: Mapping[str, str], revealed: int) -> list[SimEvent]:
+        """The visible events at or after the request's start time, in index order
+        (call with the lock held)."""
         since_text, _ = fake_request.window_texts(
             params,
             self.shape.time_filter,
@@ -663,7 +692,12 @@ class FakeApi:
             self.shape.filter_template,
         )
         since = self._parsed(since_text, "the start time")
-        return [event for event in visible if since is None or event.time >= since]
+        if since is None:
+            return self.events[:revealed]
+        low = bisect.bisect_left(self._by_time, (since,))
+        return [
+            self.events[at] for at in sorted(at for _, _, at in self._by_time[low:])
+        ]
 
     def _take(
         self,
@@ -672,6 +706,8 @@ class FakeApi:
         wanted: tuple[str, str] | None,
         limit: int,
     ) -> list[SimEvent]:
+        if wanted is None and not self._repeated.seqs:
+            return list(events[:limit])  # every event matches, none repeated
         page = []
         for event in self._repeated.rows(events):
             if self._matches(event, now, wanted):

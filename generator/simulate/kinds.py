@@ -10,6 +10,7 @@ collector: it runs ``fetch-events`` and sends the API's events, each with ``_tim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from generator.pack import Pack
@@ -48,9 +49,14 @@ class FetchKind:
         if not self.is_collector:
             return str(record.get("dbotMirrorId") or "")
         value: Any = record
-        for key in self.id_field.split("."):
+        for key in self.id_path:
             value = value.get(key) if isinstance(value, dict) else None
         return "" if value is None or value == "" else str(value)
+
+    @cached_property
+    def id_path(self) -> tuple[str, ...]:
+        """The parts of the dotted ID field path (split once)."""
+        return tuple(self.id_field.split("."))
 
     def problems(self, record: Any, event: SimEvent | None) -> list[str]:
         """What is wrong with one emitted record (empty when it is valid)."""

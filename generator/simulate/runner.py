@@ -358,6 +358,7 @@ def _judge(
     kind: FetchKind,
 ) -> None:
     by_id = {event.source_id: event for event in events}
+    source_id_of, problems_of = kind.source_id, kind.problems
     fetched_at: dict[str, datetime] = {}
     fetched_in: dict[str, int] = {}
     errors: list[str] = []
@@ -370,11 +371,11 @@ def _judge(
             if any(secret in text for secret in secrets):
                 result.invalid += 1
                 errors.append(f"{stamp}: a credential or token appears in {place}")
+        result.incidents += len(run.incidents)
         for incident in run.incidents:
-            result.incidents += 1
-            source_id = kind.source_id(incident)
+            source_id = source_id_of(incident)
             event = by_id.get(source_id)
-            for problem in kind.problems(incident, event):
+            for problem in problems_of(incident, event):
                 result.invalid += 1
                 errors.append(f"{stamp}: incident {source_id or '?'}: {problem}")
             if (
@@ -394,9 +395,12 @@ def _judge(
             else:
                 fetched_at[source_id] = run.time
                 fetched_in[source_id] = run.number
+    served_at = {
+        key: event.served_from() or event.visible_at for key, event in expected.items()
+    }
     latencies = [
-        (fetched_at[key] - (event.served_from() or event.visible_at)).total_seconds()
-        for key, event in expected.items()
+        (fetched_at[key] - served).total_seconds()
+        for key, served in served_at.items()
         if key in fetched_at
     ]
     result.events = len(events)
@@ -409,9 +413,7 @@ def _judge(
         errors = errors[:MAX_ERRORS] + [f"... and {len(errors) - MAX_ERRORS} more"]
     result.errors = errors
     result.runs = runs
-    result.served_at = {
-        key: event.served_from() or event.visible_at for key, event in expected.items()
-    }
+    result.served_at = served_at
     result.fetched_in = fetched_in
 
 

@@ -1,0 +1,105 @@
+"""An event's JSON as the fake API returns it, built from field paths split once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
+from generator.simulate.paths import split_path
+from generator.simulate.timefmt import render_time
+
+SEVERITIES = ("low", "medium", "high", "critical")
+NOT_MATCHING_SUFFIX = "-pending"
+
+
+def _put(body: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
+    """Set the value at a path already split in parts, as ``set_path`` does."""
+    if not parts:
+        raise ValueError("an empty field path cannot be set")
+    if len(parts) == 1:
+        body[parts[0]] = value
+        return
+    current = body
+    for part in parts[:-1]:
+        child = current.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            current[part] = child
+        current = child
+    current[parts[-1]] = value
+
+
+class EventRenderer:
+    """Renders events for one API shape; each distinct time is rendered once."""
+
+    def __init__(
+        self,
+        *,
+        id_field: str,
+        time_field: str,
+        name_field: str,
+        severity_field: str,
+        time_format: str,
+        utc_offset: timedelta | None = None,
+        query: tuple[str, str] | None = None,
+    ) -> None:
+        self.id_field = id_field
+        self.time_field = time_field
+        self.name_field = name_field
+        self.severity_field = severity_field
+        self.time_format = time_format
+        self.utc_offset = utc_offset
+        self.query = query
+        self._parts: dict[str, tuple[str, ...]] = {}
+        self._times: dict[datetime, Any] = {}
+        self._name = self._split(name_field)
+        self._severity = self._split(severity_field)
+        self._id = self._split(id_field)
+        self._time_at = self._split(time_field)
+        self._query = (self._split(query[0]), query[1]) if query else None
+
+    def _split(self, path: str) -> tuple[str, ...]:
+        """A path's parts, split once (none for an empty path)."""
+        parts = self._parts.get(path)
+        if parts is None:
+            parts = self._parts[path] = tuple(split_path(path))
+        return parts
+
+    def _time(self, event: SimEvent) -> Any:
+        """The event's time as the API writes it (once per distinct time)."""
+        shown = self._times.get(event.time)
+        if shown is None:
+            shown = render_time(event.time, self.time_format, self.utc_offset)
+            self._times[event.time] = shown
+        return shown
+
+    def render(self, event: SimEvent, now: datetime) -> dict[str, Any]:
+        """The event's JSON as the API returns it at ``now``."""
+        body: dict[str, Any] = {"description": f"Synthetic event {event.id}"}
+        if self.name_field:
+            _put(body, self._name, f"Simulated event {event.id}")
+        if self.severity_field:
+            _put(body, self._severity, SEVERITIES[event.seq % len(SEVERITIES)])
+        for path, value in event.fields.items():
+            _put(body, self._split(path), value)
+        if self._query:
+            parts, shown = self._query
+            if not event.matches_at(now):
+                shown += NOT_MATCHING_SUFFIX
+            _put(body, parts, shown)
+        if event.missing != MISSING_ID:
+            if len(self._id) == 1:  # the usual top-level ID: no call
+                body[self._id[0]] = event.id
+            else:
+                _put(body, self._id, event.id)
+        elif event.null:
+            _put(body, self._id, None)
+        if event.missing != MISSING_TIME:
+            stamp = self._times.get(event.time)
+            if stamp is None:
+                stamp = self._time(event)
+            _put(body, self._time_at, stamp)
+        elif event.null:
+            _put(body, self._time_at, None)
+        return body
