@@ -249,7 +249,7 @@ def test_cursor_survives_outages_and_restarts(scenario: Scenario) -> None:
 @PROPERTY_SETTINGS
 @given(
     scenario=hard_streams(duplicate_rows=True),
-    expiry=st.integers(1, 4),
+    expiry=st.integers(1, 6),
     ignore_limit=st.booleans(),
     mode=st.sampled_from(NEXT_CURSOR_MODES),
 )
