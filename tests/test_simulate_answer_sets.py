@@ -29,49 +29,13 @@ SCALE = 0.05
 SEED = 7
 # The backlog is worked off at one Fetch Limit per run: keep it to a few dozen runs.
 SCALES = {"backlog": 0.005}
-CURSOR_SETS = tuple(
-    name
-    for name, answers in ANSWER_SETS.items()
-    if answers.get("query_style") == "cursor"
-)
-# Cursor sets whose next-page reference (a has-more flag, a next URL) keeps an expiring
-# cursor fresh: they pass cursor-expiry.
-CURSORS_REFRESHED_BY_NEXT_REFERENCE = (
-    "onepassword_like_signins",
-    "box_like_next_url_cursor",
-    "example_onepassword_events",
-    "example_zendesk_incremental_tickets",
-)
-INCIDENT_CURSOR_SETS = tuple(
-    name
-    for name in CURSOR_SETS
-    if ANSWER_SETS[name].get("integration_kind", "incidents") == "incidents"
-)
 # (scenario, answer set) -> what the generated code does today, measured at SCALE and
 # SEED: missed/duplicated incidents and runs over the Fetch Limit.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    **{("duplicate-rows", name): "duplicated 13" for name in CURSOR_SETS},
     # Look-back above 0: a burst is resumed only once it is older than the look-back.
     ("rate-limit", "time_range_lookback_epoch_millis_nested"): "missed 43",
     # A window read whole re-reads a same-second burst each run, past the rate limit.
     ("rate-limit", "collector_unordered"): "missed 1543",
-    **{
-        ("cursor-expiry", name): "missed 50"
-        for name in CURSOR_SETS
-        if name not in CURSORS_REFRESHED_BY_NEXT_REFERENCE
-    },
-    # Cursor style paged by next-page URLs: a URL keeps the page size the API put in
-    # it, so a run can take more than the Fetch Limit from a burst or a backlog.
-    **{
-        (scenario, name): "runs over the Fetch Limit"
-        for scenario in ("burst", "backlog")
-        for name in ("okta_like_polling_cursor", "box_like_next_url_cursor")
-    },
-    ("rate-limit", "box_like_next_url_cursor"): "a run over the Fetch Limit",
-    **{
-        ("last-run-growth", name): "2 runs over the Fetch Limit"
-        for name in INCIDENT_CURSOR_SETS
-    },
 }
 
 

@@ -121,6 +121,22 @@ def test_duplicate_rows_inside_a_cursor_page(serve: Any) -> None:
     assert ids(get(api, **SINCE, limit=4)) == [1001, 1001, 1002, 1002]
 
 
+def test_duplicate_rows_cut_by_the_page_size_lead_the_next_cursor_page(
+    serve: Any,
+) -> None:
+    """
+    Given a cursor API that lists every event twice in a row
+    When pages of 3 are asked for, each with the cursor of the page before
+    Then the second copy cut off by the page size leads the next page: every row once
+    """
+    api = serve("cursor", at(1, 2, 3), quirks=ApiQuirks(duplicate_rows=1.0))
+    api.begin_cycle(T0 + timedelta(minutes=5))
+    first = get(api, **SINCE, limit=3).json()
+    second = get(api, cursor=first["next_cursor"], limit=3).json()
+    pages = [[event["id"] for event in page["data"]] for page in (first, second)]
+    assert pages == [[1001, 1001, 1002], [1002, 1003, 1003]]
+
+
 def test_some_rows_repeat_at_a_share(serve: Any) -> None:
     """With a share of 0.3, some but not all of 200 events come twice."""
     api = serve("cursor", at(*range(200)), quirks=ApiQuirks(duplicate_rows=0.3))

@@ -28,7 +28,7 @@ from generator.simulate.fake_api import (
     DEFAULT_PAGE_CAP,
     NEXT_CURSOR_MODES,
 )
-from generator.simulate.runner import run_scenario
+from generator.simulate.runner import ScenarioResult, run_scenario
 from generator.simulate.scenarios import DEFAULT_START, Scenario
 
 SPAN_MINUTES = 12
@@ -95,7 +95,7 @@ def streams(
     )
 
 
-def assert_exact(answer_set: str, scenario: Scenario) -> None:
+def assert_exact(answer_set: str, scenario: Scenario) -> ScenarioResult:
     result = run_scenario(pack(answer_set), scenario)
     assert result.skipped_reason is None
     assert (result.missed, result.duplicates, result.invalid) == (0, 0, 0), (
@@ -105,6 +105,7 @@ def assert_exact(answer_set: str, scenario: Scenario) -> None:
     )
     well_formed = sum(1 for event in scenario.events if event.missing is None)
     assert result.incidents == well_formed
+    return result
 
 
 @PROPERTY_SETTINGS
@@ -246,6 +247,28 @@ def test_cursor_survives_outages_and_restarts(scenario: Scenario) -> None:
 
 
 @PROPERTY_SETTINGS
+@given(
+    scenario=hard_streams(duplicate_rows=True),
+    expiry=st.integers(1, 6),
+    ignore_limit=st.booleans(),
+    mode=st.sampled_from(NEXT_CURSOR_MODES),
+)
+def test_cursor_survives_expiry_oversized_pages_and_repeated_rows(
+    scenario: Scenario, expiry: int, ignore_limit: bool, mode: str
+) -> None:
+    """cursor: cursors that expire after a few quiet minutes (HTTP 400), an API that
+    ignores the limit, rows listed twice, outages and restarts: every event once, and
+    no run over the Fetch Limit."""
+    quirks = replace(
+        scenario.quirks,
+        cursor_expiry=timedelta(minutes=expiry),
+        ignore_limit=ignore_limit,
+    )
+    scenario = replace(scenario, quirks=quirks, next_cursor=mode)
+    assert assert_exact(CURSOR_SET, scenario).over_limit_runs == 0
+
+
+@PROPERTY_SETTINGS
 @given(scenario=hard_streams(max_lag_minutes=4, duplicate_rows=True, min_page=2))
 def test_lookback_survives_outages_restarts_and_repeated_rows(
     scenario: Scenario,
@@ -322,11 +345,6 @@ def test_lookback_survives_a_late_flood(scenario: Scenario) -> None:
     assert_exact(LOOKBACK_SET, scenario)
 
 
-@pytest.mark.xfail(
-    reason="known failure, before a fix: the example duplicates 3 of 3 (each repeat)",
-    strict=True,
-    raises=AssertionError,
-)
 @PROPERTY_SETTINGS
 @given(scenario=hard_streams(duplicate_rows=True))
 @example(

@@ -115,7 +115,18 @@ class RepeatedRows:
 
     def rows(self, events: Iterable[SimEvent]) -> Iterator[SimEvent]:
         """``events`` with each repeated event listed twice in a row."""
-        for event in events:
+        for event, _ in self.marked_rows(events):
             yield event
+
+    def marked_rows(
+        self, events: Iterable[SimEvent]
+    ) -> Iterator[tuple[SimEvent, bool]]:
+        """Like ``rows``, each row with whether it is the second copy of its event."""
+        for event in events:
+            yield event, False
             if event.seq in self.seqs:
-                yield event
+                yield event, True
+
+    def repeats(self, event: SimEvent) -> bool:
+        """Whether the API lists ``event`` twice."""
+        return event.seq in self.seqs

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import itertools
 import json
 import re
 import threading
@@ -636,23 +637,29 @@ class FakeApi:
         )
         name = PAGE_TOKEN if follows_url else shape.cursor_param
         raw = params.get(name)
+        copy_first: SimEvent | None = None
         if raw:
             position = _cursor_position(raw)
             if position is None:
                 raise BadRequest(f"{name}={raw!r} is not a cursor")
             if self._cursor_ages.expired(raw, now):
                 raise BadRequest(f"{name}={raw!r} has expired")
-            candidates = self.events[position + 1 : revealed]
+            seq, copy_pending = position
+            candidates = self.events[seq + 1 : revealed]
+            copy_first = self.events[seq] if copy_pending else None
         else:
             candidates = self._since(params, revealed)
-        page = self._take(candidates, now, wanted, limit)
-        more = bool(page) and any(
-            event.seq > page[-1].seq and self._matches(event, now, wanted)
-            for event in candidates
+        page, copy_cut = self._cursor_page(candidates, now, wanted, limit, copy_first)
+        more = copy_cut or (
+            bool(page)
+            and any(
+                event.seq > page[-1].seq and self._matches(event, now, wanted)
+                for event in candidates
+            )
         )
         if not page or self._omits_cursor(page, candidates, now, wanted):
             return page, Page(start=0), more
-        token = _cursor_token(page[-1].seq)
+        token = _cursor_token(page[-1].seq, copy_cut)
         self._cursor_ages.sent(token, now)
         if not follows_url:
             return page, Page(start=0, next_reference=token), more
@@ -716,6 +723,33 @@ class FakeApi:
                     break
         return page
 
+    def _cursor_page(
+        self,
+        events: Sequence[SimEvent],
+        now: datetime,
+        wanted: tuple[str, str] | None,
+        limit: int,
+        copy_first: SimEvent | None,
+    ) -> tuple[list[SimEvent], bool]:
+        """A cursor page (led by ``copy_first``, the second copy of an event the page
+        before ended on) and whether the page size cut off the second copy of its last
+        row: the next page then starts with it, as a real API's would."""
+        if wanted is None and not self._repeated.seqs and copy_first is None:
+            return list(events[:limit]), False  # every event matches, none repeated
+        rows = self._repeated.marked_rows(events)
+        if copy_first is not None:
+            rows = itertools.chain([(copy_first, True)], rows)
+        page: list[SimEvent] = []
+        last_is_copy = False
+        for event, is_copy in rows:
+            if self._matches(event, now, wanted):
+                page.append(event)
+                last_is_copy = is_copy
+                if len(page) >= limit:
+                    break
+        copy_cut = bool(page) and not last_is_copy and self._repeated.repeats(page[-1])
+        return page, copy_cut
+
     def _matches(
         self, event: SimEvent, now: datetime, wanted: tuple[str, str] | None
     ) -> bool:
@@ -757,18 +791,26 @@ def _id_key(value: Any) -> tuple[int, Any]:
     return (1, text)
 
 
-def _cursor_token(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"pos:{seq}".encode()).decode().rstrip("=")
+COPY_PENDING = ":copy"
 
 
-def _cursor_position(token: str) -> int | None:
+def _cursor_token(seq: int, copy_pending: bool = False) -> str:
+    """A cursor after event ``seq`` (before the second copy of it when pending)."""
+    text = f"pos:{seq}{COPY_PENDING if copy_pending else ''}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _cursor_position(token: str) -> tuple[int, bool] | None:
+    """The event a cursor follows and whether its second copy comes first, or None."""
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         return None
-    if not text.startswith("pos:") or not text[4:].isdigit():
+    copy_pending = text.endswith(COPY_PENDING)
+    number = text[4 : -len(COPY_PENDING)] if copy_pending else text[4:]
+    if not text.startswith("pos:") or not number.isdigit():
         return None
-    return int(text[4:])
+    return int(number), copy_pending
 
 
 def _body_params(raw: bytes) -> dict[str, Any]:
