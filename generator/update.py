@@ -403,7 +403,9 @@ def saved_position(answers: Mapping[str, Any]) -> str:
     return "cursor value" if pagination == "next_cursor" else "next-page URL"
 
 
-def refuse_position_change(recorded: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+def refuse_position_change(
+    recorded: Mapping[str, Any], data: Mapping[str, Any]
+) -> None:
     """Refuse, before anything changes, an update after which running instances
     cannot read their saved position (they would fetch from the first fetch again)."""
     before = saved_position(recorded)

@@ -233,7 +233,9 @@ def test_update_refuses_a_query_style_its_instances_cannot_resume(
 
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
-    assert "query_style cannot change on update without losing the fetch position" in line
+    assert (
+        "query_style cannot change on update without losing the fetch position" in line
+    )
     assert "--new-position" in line
     assert git(project, "status", "--porcelain") == ""
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text("utf-8"))
