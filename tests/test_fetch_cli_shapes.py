@@ -16,14 +16,16 @@ from generator.simulate.fake_api import ApiShape, Credential, FakeApi
 
 SECRET = "fetch-shape-secret"
 USER = "analyst"
-# Request and paging shapes; the authentications that need the fake API's own auth
-# set-up (a key prefix, OAuth2 tokens) are run by test_fetch_cli.py.
+# Request and paging shapes of incident packs; the authentications that need the fake
+# API's own auth set-up (a key prefix, OAuth2 tokens) are run by test_fetch_cli.py, and
+# collectors (parameters of their own) by test_collectors.py.
 SHAPED = [
     name
     for name, answers in ANSWER_SETS.items()
     if {"pagination", "http_method", "time_filter", "sort_order"} & set(answers)
     and answers.get("auth_type") != "oauth2_client_credentials"
     and not answers.get("api_key_prefix")
+    and answers.get("integration_kind", "incidents") == "incidents"
 ]
 
 
