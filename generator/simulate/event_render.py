@@ -6,28 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
-from generator.simulate.paths import split_path
+from generator.simulate.paths import set_parts, split_path
 from generator.simulate.timefmt import render_time
 
 SEVERITIES = ("low", "medium", "high", "critical")
 NOT_MATCHING_SUFFIX = "-pending"
-
-
-def _put(body: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
-    """Set the value at a path already split in parts, as ``set_path`` does."""
-    if not parts:
-        raise ValueError("an empty field path cannot be set")
-    if len(parts) == 1:
-        body[parts[0]] = value
-        return
-    current = body
-    for part in parts[:-1]:
-        child = current.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            current[part] = child
-        current = child
-    current[parts[-1]] = value
 
 
 class EventRenderer:
@@ -78,28 +61,28 @@ class EventRenderer:
         """The event's JSON as the API returns it at ``now``."""
         body: dict[str, Any] = {"description": f"Synthetic event {event.id}"}
         if self.name_field:
-            _put(body, self._name, f"Simulated event {event.id}")
+            set_parts(body, self._name, f"Simulated event {event.id}")
         if self.severity_field:
-            _put(body, self._severity, SEVERITIES[event.seq % len(SEVERITIES)])
+            set_parts(body, self._severity, SEVERITIES[event.seq % len(SEVERITIES)])
         for path, value in event.fields.items():
-            _put(body, self._split(path), value)
+            set_parts(body, self._split(path), value)
         if self._query:
             parts, shown = self._query
             if not event.matches_at(now):
                 shown += NOT_MATCHING_SUFFIX
-            _put(body, parts, shown)
+            set_parts(body, parts, shown)
         if event.missing != MISSING_ID:
             if len(self._id) == 1:  # the usual top-level ID: no call
                 body[self._id[0]] = event.id
             else:
-                _put(body, self._id, event.id)
+                set_parts(body, self._id, event.id)
         elif event.null:
-            _put(body, self._id, None)
+            set_parts(body, self._id, None)
         if event.missing != MISSING_TIME:
             stamp = self._times.get(event.time)
             if stamp is None:
                 stamp = self._time(event)
-            _put(body, self._time_at, stamp)
+            set_parts(body, self._time_at, stamp)
         elif event.null:
-            _put(body, self._time_at, None)
+            set_parts(body, self._time_at, None)
         return body

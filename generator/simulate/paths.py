@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -12,7 +13,11 @@ def split_path(path: str) -> list[str]:
 
 def set_path(obj: dict[str, Any], path: str, value: Any) -> None:
     """Set ``path`` inside ``obj`` to ``value``, creating intermediate objects."""
-    parts = split_path(path)
+    set_parts(obj, split_path(path), value)
+
+
+def set_parts(obj: dict[str, Any], parts: Sequence[str], value: Any) -> None:
+    """``set_path`` for a path already split into its parts."""
     if not parts:
         raise ValueError("an empty field path cannot be set")
     current = obj
