@@ -184,7 +184,7 @@ STATEMENTS = {
     ],
     "slack_like_audit_logs": [
         "Request times: written as seconds since 1970-01-01 UTC",
-        "Page size: limit asks for 200 (a window is read whole).",
+        "Page size: limit asks for 1001 (a window is read whole, up to 1000 events).",
         "the API sends the events of a window newest first, so a fetch reads its"
         " window whole and takes the oldest events.",
     ],
