@@ -34,7 +34,6 @@ from generator.simulate.scenarios import (
 from generator.simulate.server_loop import (
     RunRecord,
     ServerLoop,
-    client_timeouts,
     simulated_clock,
 )
 
@@ -249,7 +248,6 @@ def run_scenario(
         api,
         serve_tokens(auth, api.base_url),
         simulated_clock(scenario.start) as clock,
-        client_timeouts(api),
     ):
         params["url"] = api.base_url
         api_address = urlsplit(api.base_url).netloc
@@ -286,7 +284,7 @@ def run_scenario(
         finally:
             unload_integration(loop.module)
     for run in loop.runs:
-        if run.error is not None:  # the port changes between runs; reports should not
+        if run.error is not None:  # the port differs between APIs; reports should not
             run.error = _without_address(run.error, api_address)
     _judge(result, loop.runs, events, expected, auth.secrets(), query is not None, kind)
     _judge_limits(result, loop.runs, limits)
