@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ import requests
 
 from generator.simulate.events import EventSpec, index_events
 from generator.simulate.fake_api import ApiShape, Credential, FakeApi, parse_query
-from generator.simulate.timefmt import parse_time, render_time
+from generator.simulate.timefmt import parse_time, render_time, representable
 
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 SECRET = "s3cret"
@@ -350,3 +350,31 @@ def test_time_round_trip(time_format: str) -> None:
     assert (
         parse_time(str(render_time(moment, time_format, offset)), time_format) == moment
     )
+
+
+@pytest.mark.parametrize(
+    "time_format",
+    [
+        "iso8601",
+        "epoch_seconds",
+        "epoch_millis",
+        "%d/%m/%Y %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%a, %d %b %Y %H:%M:%S GMT",
+        "%I:%M:%S %p %d %b %Y",
+        "%d.%m.%Y %H:%M",
+        "%y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S.%fZ",
+    ],
+)
+def test_representable_is_the_round_trip(time_format: str) -> None:
+    """An event's time as the API can hold it is exactly what a round trip through
+    the format gives, also where it is worked out without one (whole seconds)."""
+    base = datetime(2024, 3, 10, 12, 0, 0, 654321, tzinfo=UTC)
+    for step in range(0, 10**8, 7_654_321):
+        moment = (
+            base + timedelta(seconds=step, microseconds=step % 10**6)
+        ).astimezone(timezone(timedelta(hours=step % 13 - 6)))
+        round_trip = parse_time(str(render_time(moment, time_format)), time_format)
+        assert representable(moment, time_format) == round_trip
+        assert representable(moment, time_format).utcoffset() == timedelta(0)
