@@ -288,7 +288,10 @@ class FakeApi:
         # Bumped whenever the visible events change: keys the cached time window.
         self._generation = 0
         self._window_cache: tuple[tuple[Any, ...], list[SimEvent]] | None = None
-        self._id_keys = [_id_key(event.id) for event in self.events]
+        self._id_keys = [
+            (0, event.id) if type(event.id) is int else _id_key(event.id)
+            for event in self.events
+        ]
         self._ids_in_seq_order = self._id_keys == sorted(self._id_keys)
         self._renderer = EventRenderer(
             id_field=shape.id_field,

@@ -335,14 +335,11 @@ def _expected(
     """Events the integration must fetch: well formed, served by ``end``, after first fetch."""
     expected = {}
     for event in events:
+        if not event.well_formed or event.time < first_fetch:
+            continue
         served = event.served_from() if has_query else event.visible_at
-        if (
-            event.well_formed
-            and served is not None
-            and served <= end
-            and event.time >= first_fetch
-        ):
-            expected[event.source_id] = event
+        if served is not None and served <= end:
+            expected[str(event.id)] = event
     return expected
 
 
@@ -355,7 +352,7 @@ def _judge(
     has_query: bool,
     kind: FetchKind,
 ) -> None:
-    by_id = {event.source_id: event for event in events}
+    by_id = {str(event.id): event for event in events}
     source_id_of, problems_of = kind.source_id, kind.problems
     fetched_at: dict[str, datetime] = {}
     fetched_in: dict[str, int] = {}
@@ -394,7 +391,8 @@ def _judge(
                 fetched_at[source_id] = run.time
                 fetched_in[source_id] = run.number
     served_at = {
-        key: event.served_from() or event.visible_at for key, event in expected.items()
+        key: event.visible_at if event.match_at is None else event.served_from()
+        for key, event in expected.items()
     }
     latencies = [
         (fetched_at[key] - served).total_seconds()
