@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +47,8 @@ MAX_ERRORS = 50
 SIM_USERNAME = "sim-analyst"
 SIM_QUERY = "status=New"
 FAKE_API_HOST = "fake-api"
+# A collection count that no scenario reaches: no full collection while one runs.
+FULL_COLLECTION_PAUSED = 10**9
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -189,6 +193,33 @@ def run_scenario(
     progress: ProgressCallback | None = None,
 ) -> ScenarioResult:
     """Simulate ``scenario`` against the pack's integration and judge what it fetched."""
+    with _full_collections_paused():
+        return _simulate(pack, scenario, seed=seed, progress=progress)
+
+
+@contextmanager
+def _full_collections_paused() -> Iterator[None]:
+    """Let the garbage collector scan only young objects while a scenario runs.
+
+    A scenario holds its events and every run's output for its whole length; full
+    collections would scan them again and again. Young cycles (a failed run's
+    traceback) are still collected.
+    """
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_PAUSED)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, old)
+
+
+def _simulate(
+    pack: Pack,
+    scenario: Scenario,
+    *,
+    seed: int,
+    progress: ProgressCallback | None,
+) -> ScenarioResult:
     changes = dict(scenario.param_changes)
     params = instance_params(pack, {**scenario.params, **changes.pop(1, {})})
     # Every parameter set in force is checked up front; the first run's decides the first
