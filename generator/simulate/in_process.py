@@ -15,9 +15,10 @@ from typing import Any
 
 import requests
 import requests_mock
-from requests_mock.request import _RequestObjectProxy
 
-Request = _RequestObjectProxy
+# What a route gets: requests-mock's stand-in for the prepared request (url, method,
+# headers, body, and the client's timeout).
+Request = requests.PreparedRequest
 Route = Callable[[Request], requests.Response | None]
 
 _lock = threading.Lock()
