@@ -61,9 +61,9 @@ class EventRenderer:
         """The event's JSON as the API returns it at ``now``."""
         body: dict[str, Any] = {"description": f"Synthetic event {event.id}"}
         if self.name_field:
-            set_parts(body, self._name, f"Simulated event {event.id}")
+            _put(body, self._name, f"Simulated event {event.id}")
         if self.severity_field:
-            set_parts(body, self._severity, SEVERITIES[event.seq % len(SEVERITIES)])
+            _put(body, self._severity, SEVERITIES[event.seq % len(SEVERITIES)])
         for path, value in event.fields.items():
             set_parts(body, self._split(path), value)
         if self._query:
@@ -72,17 +72,22 @@ class EventRenderer:
                 shown += NOT_MATCHING_SUFFIX
             set_parts(body, parts, shown)
         if event.missing != MISSING_ID:
-            if len(self._id) == 1:  # the usual top-level ID: no call
-                body[self._id[0]] = event.id
-            else:
-                set_parts(body, self._id, event.id)
+            _put(body, self._id, event.id)
         elif event.null:
             set_parts(body, self._id, None)
         if event.missing != MISSING_TIME:
             stamp = self._times.get(event.time)
             if stamp is None:
                 stamp = self._time(event)
-            set_parts(body, self._time_at, stamp)
+            _put(body, self._time_at, stamp)
         elif event.null:
             set_parts(body, self._time_at, None)
         return body
+
+
+def _put(body: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
+    """Set a split path: a top-level key directly, a nested one through set_parts."""
+    if len(parts) == 1:
+        body[parts[0]] = value
+    else:
+        set_parts(body, parts, value)

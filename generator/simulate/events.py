@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from generator.simulate.timefmt import representable
@@ -20,6 +21,9 @@ FIRST_INT_ID = 1001
 IDS_AT_VISIBILITY = "visibility"
 IDS_AT_CREATION = "creation"
 ID_NUMBERINGS = (IDS_AT_VISIBILITY, IDS_AT_CREATION)
+_NO_DELAY = timedelta(0)
+# What events without fields of their own share (read-only).
+_NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,13 @@ class EventSpec:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SimEvent:
-    """An event as the fake API holds it: indexed in ``seq`` order, with an ID."""
+    """An event as the fake API holds it: indexed in ``seq`` order, with an ID.
+
+    Treat it as read-only; it is not frozen because a simulated day builds hundreds of
+    thousands of them, and a frozen dataclass's constructor costs half as much again.
+    """
 
     seq: int
     id: int | str
@@ -100,7 +108,9 @@ def _indexed(
     specs: list[EventSpec], time_format: str, id_type: str, ids_at: str
 ) -> list[SimEvent]:
     times = [spec.time for spec in specs]
-    visible = [spec.time + spec.lag for spec in specs]
+    visible = [
+        spec.time if spec.lag == _NO_DELAY else spec.time + spec.lag for spec in specs
+    ]
     # By visibility, then time, then position: two stable sorts on single keys.
     order = sorted(range(len(specs)), key=times.__getitem__)
     order.sort(key=visible.__getitem__)
@@ -117,16 +127,21 @@ def _indexed(
         if moment is None:
             moment = shown[spec.time] = representable(spec.time, time_format)
         number = FIRST_INT_ID + (rank[index] if ids_at == IDS_AT_CREATION else seq)
+        delay = spec.match_delay
         events.append(
             SimEvent(
                 seq,
                 number if id_type == INT_IDS else f"evt-{number:08d}",
                 moment,
                 visible[index],
-                None if spec.match_delay is None else spec.time + spec.match_delay,
+                (
+                    None
+                    if delay is None
+                    else spec.time if delay == _NO_DELAY else spec.time + delay
+                ),
                 spec.missing,
                 spec.null,
-                dict(spec.fields),
+                dict(spec.fields) if spec.fields else _NO_FIELDS,
             )
         )
     return events

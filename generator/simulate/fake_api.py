@@ -1,4 +1,4 @@
-"""A fake third-party events API on 127.0.0.1, shaped by a pack's answers.
+"""A fake third-party events API answered in-process, shaped by a pack's answers.
 
 It serves a scenario's events as the API contract in docs/architecture.md describes: the
 pack's endpoint, authentication, query style and parameter names, events path, field paths,
@@ -16,16 +16,17 @@ import itertools
 import json
 import re
 import threading
-import time
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from generator.simulate import fake_paging, fake_request
+import requests
+
+from generator.simulate import fake_paging, fake_request, in_process
 from generator.simulate.api_quirks import (
     RETRY_AFTER_SECONDS,
     ApiQuirks,
@@ -60,10 +61,10 @@ CURSOR_ALWAYS = "always"
 CURSOR_WHEN_MORE = "when_more"
 CURSOR_SOMETIMES = "sometimes"
 NEXT_CURSOR_MODES = (CURSOR_ALWAYS, CURSOR_WHEN_MORE, CURSOR_SOMETIMES)
-# A request armed to time out gets this client timeout; the API answers only after
-# ``TIMEOUT_HOLD`` seconds, so the client's own read timeout fires for real.
-CLIENT_TIMEOUT = 0.05
-TIMEOUT_HOLD = 0.15
+# The fake API's host; each API gets a port of its own (nothing listens: the requests
+# are answered in-process).
+FAKE_HOST = "fake-api.test"
+_ports = itertools.count(10000)
 
 _QUERY = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*=\s*(.*?)\s*$")
 
@@ -176,6 +177,30 @@ class BadRequest(Exception):
     """A request the API refuses with HTTP 400."""
 
 
+class Dropped(Exception):
+    """A request the API never answers: the connection drops or the read times out."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+    def as_client_error(
+        self, request: Any, parts: SplitResult
+    ) -> requests.exceptions.RequestException:
+        """What the client sees, as over a socket: ConnectionError or ReadTimeout."""
+        if self.kind == TIMEOUT:
+            return requests.exceptions.ReadTimeout(
+                f"HTTPConnectionPool(host='{parts.hostname}', port={parts.port}): "
+                f"Read timed out. (read timeout={getattr(request, 'timeout', None)})",
+                request=request,
+            )
+        return requests.exceptions.ConnectionError(
+            "('Connection aborted.', RemoteDisconnected('Remote end closed connection "
+            "without response'))",
+            request=request,
+        )
+
+
 @dataclass
 class Response:
     """What the API answers: a status, a JSON body (None: no content) and headers."""
@@ -186,7 +211,11 @@ class Response:
 
 
 class FakeApi:
-    """The events API: a real HTTP server in a thread, answering from a scenario's events."""
+    """The events API, answering from a scenario's events.
+
+    While started, every request ``requests`` sends to :attr:`base_url` is answered
+    in-process by :meth:`handle` (see :mod:`generator.simulate.in_process`).
+    """
 
     def __init__(
         self,
@@ -259,7 +288,10 @@ class FakeApi:
         # Bumped whenever the visible events change: keys the cached time window.
         self._generation = 0
         self._window_cache: tuple[tuple[Any, ...], list[SimEvent]] | None = None
-        self._id_keys = [_id_key(event.id) for event in self.events]
+        self._id_keys = [
+            (0, event.id) if type(event.id) is int else _id_key(event.id)
+            for event in self.events
+        ]
         self._ids_in_seq_order = self._id_keys == sorted(self._id_keys)
         self._renderer = EventRenderer(
             id_field=shape.id_field,
@@ -272,29 +304,24 @@ class FakeApi:
         )
         self._failures: dict[int, str] = {}
         self._cycle_requests = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        # Each API gets an address of its own, answered in-process while it serves.
+        self.netloc = f"{FAKE_HOST}:{next(_ports)}"
+        self._serving: AbstractContextManager[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> FakeApi:
-        """Listen on an ephemeral port of 127.0.0.1 in a background thread."""
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="fake-api",
-            daemon=True,
-        )
-        self._thread.start()
+        """Answer requests to :attr:`base_url` in-process until :meth:`stop`."""
+        if self._serving is None:
+            self._serving = in_process.serving(self._route)
+            self._serving.__enter__()
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        """Stop answering: requests to :attr:`base_url` go out (and fail) again."""
+        if self._serving is not None:
+            self._serving.__exit__(None, None, None)
+            self._serving = None
 
     def __enter__(self) -> FakeApi:
         return self.start()
@@ -305,10 +332,7 @@ class FakeApi:
     @property
     def base_url(self) -> str:
         """The URL an integration instance should use (scheme, host, port and prefix)."""
-        if self._server is None:
-            raise RuntimeError("the fake API is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.path_prefix}"
+        return f"http://{self.netloc}{self.path_prefix}"
 
     # -- the simulated clock ---------------------------------------------------------
 
@@ -338,13 +362,6 @@ class FakeApi:
             self._failures = dict(failures or {})
             self._cycle_requests = 0
 
-    def client_timeout_for_next(self) -> float | None:
-        """A tiny client timeout when the next request is armed to time out, else None."""
-        with self._lock:
-            if self._failures.get(self._cycle_requests) == TIMEOUT:
-                return CLIENT_TIMEOUT
-        return None
-
     def admit(self) -> bool:
         """Whether this request is within the requests-a-minute budget (else HTTP 429)."""
         with self._lock:
@@ -369,6 +386,69 @@ class FakeApi:
     def authorized(self, headers: Mapping[str, str], query: str = "") -> bool:
         """Whether the request carries the credential the pack's auth type sends."""
         return self.auth.authorized(headers, parse_qs(query, keep_blank_values=True))
+
+    def handle(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> Response:
+        """The answer to one HTTP request, whatever carried it.
+
+        Failures armed for the request come first (``Dropped`` for a disconnect or a
+        timeout), then the rate limit (429 with Retry-After), the path (404), the
+        credential (401) and the parameters, from the query string and, for a POST,
+        the JSON body (400 when they are bad).
+        """
+        kind = self.take_failure()
+        if kind in (DISCONNECT, TIMEOUT):
+            raise Dropped(kind)
+        if kind:
+            return Response(int(kind), {"error": f"injected failure {kind}"})
+        if not self.admit():
+            return Response(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                {"error": "rate limit exceeded"},
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        parts = urlsplit(url)
+        if _normal_path(parts.path) != self.path:
+            return Response(
+                HTTPStatus.NOT_FOUND, {"error": f"no such path {parts.path}"}
+            )
+        if not self.authorized(headers, parts.query):
+            self.stats.unauthorized += 1
+            return Response(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
+        try:
+            params = fake_request.query_params(
+                parse_qs(parts.query, keep_blank_values=True)
+            )
+            if method == "POST":
+                params = {**params, **_body_params(body)}
+            return self.respond(params, method)
+        except BadRequest as error:
+            self.stats.bad_requests += 1
+            return Response(HTTPStatus.BAD_REQUEST, {"error": str(error)})
+
+    def _route(self, request: in_process.Request) -> requests.Response | None:
+        """Answer a request to this API's address in-process (None: not for this API)."""
+        parts = urlsplit(request.url)
+        if parts.netloc.lower() != self.netloc:
+            return None
+        body = request.body or b""
+        try:
+            answer = self.handle(
+                request.method,
+                request.url,
+                request.headers,
+                body.encode() if isinstance(body, str) else body,
+            )
+        except Dropped as dropped:
+            raise dropped.as_client_error(request, parts) from None
+        headers = dict(answer.headers)
+        data = b""
+        if answer.body is not None:
+            data = json.dumps(answer.body).encode()
+            headers["Content-Type"] = "application/json"
+        headers["Content-Length"] = str(len(data))
+        return in_process.respond(request, answer.status, data, headers)
 
     def answer(self, query: Mapping[str, Sequence[str]]) -> dict[str, Any] | list[Any]:
         """The JSON body for a GET on the events endpoint (``BadRequest`` for bad input)."""
@@ -441,10 +521,7 @@ class FakeApi:
     @property
     def page_url(self) -> str:
         """The events endpoint's full URL, as next-page URLs start."""
-        if self._server is None:
-            raise RuntimeError("the fake API is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.path}"
+        return f"http://{self.netloc}{self.path}"
 
     def render(self, event: SimEvent, now: datetime) -> dict[str, Any]:
         """The event's JSON as the API returns it at ``now``."""
@@ -823,87 +900,3 @@ def _body_params(raw: bytes) -> dict[str, Any]:
         return fake_request.body_params(body)
     except RequestError as error:
         raise BadRequest(str(error)) from None
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that gave up (timeouts) are expected; stay quiet."""
-
-
-def _handler_for(api: FakeApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            """No access log."""
-
-        def do_GET(self) -> None:  # noqa: N802
-            self._list_request("GET")
-
-        def do_POST(self) -> None:  # noqa: N802
-            self._list_request("POST")
-
-        def _list_request(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw_body = self.rfile.read(length) if length else b""
-            kind = api.take_failure()
-            if kind == DISCONNECT:
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return
-            if kind == TIMEOUT:
-                time.sleep(TIMEOUT_HOLD)
-                self._send(HTTPStatus.GATEWAY_TIMEOUT, {"error": "upstream timed out"})
-                return
-            if kind:
-                self._send(int(kind), {"error": f"injected failure {kind}"})
-                return
-            if not api.admit():
-                self._send(
-                    HTTPStatus.TOO_MANY_REQUESTS,
-                    {"error": "rate limit exceeded"},
-                    {"Retry-After": str(RETRY_AFTER_SECONDS)},
-                )
-                return
-            url = urlsplit(self.path)
-            if _normal_path(url.path) != api.path:
-                self._send(HTTPStatus.NOT_FOUND, {"error": f"no such path {url.path}"})
-                return
-            if not api.authorized(self.headers, url.query):
-                api.stats.unauthorized += 1
-                self._send(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"})
-                return
-            try:
-                params = fake_request.query_params(
-                    parse_qs(url.query, keep_blank_values=True)
-                )
-                if method == "POST":
-                    params = {**params, **_body_params(raw_body)}
-                answer = api.respond(params, method)
-            except BadRequest as error:
-                api.stats.bad_requests += 1
-                self._send(HTTPStatus.BAD_REQUEST, {"error": str(error)})
-                return
-            self._send(answer.status, answer.body, answer.headers)
-
-        def _send(
-            self, status: int, body: Any, headers: Mapping[str, str] | None = None
-        ) -> None:
-            data = b"" if body is None else json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                if body is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except OSError:
-                self.close_connection = True
-
-    return Handler

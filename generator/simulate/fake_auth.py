@@ -4,10 +4,9 @@
 prefix, a query-string key, basic, bearer, or an OAuth2 access token) and runs the OAuth2
 token endpoint: client credentials grant, client ID and secret in the form or as HTTP
 basic, the scope when the answers name one, tokens that expire on the simulated clock and
-can be revoked early. :func:`serve_tokens` serves that endpoint on its own port and routes
-the integration's token requests to it, wherever the token URL points (another host or a
-path of the instance URL), below the integration's HTTP client, so proxy and certificate
-settings still apply.
+can be revoked early. :func:`serve_tokens` answers the integration's token requests in-process, wherever
+the token URL points (another host or a path of the instance URL), below the
+integration's ``requests`` session.
 """
 
 from __future__ import annotations
@@ -21,12 +20,12 @@ from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, fields
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from unittest import mock
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import requests
+
+from generator.simulate import in_process
 
 OAUTH2 = "oauth2_client_credentials"
 API_KEY_HEADER = "api_key_header"
@@ -221,75 +220,35 @@ def _basic(username: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{secret}".encode()).decode()
 
 
-class _TokenServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that gave up are expected; stay quiet."""
-
-
-def _token_handler(auth: ApiAuth, path: str) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            """No access log."""
-
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8", "replace")
-            if urlsplit(self.path).path.rstrip("/") != path.rstrip("/"):
-                self._send(HTTPStatus.NOT_FOUND, {"error": "no such path"})
-                return
-            self._send(*auth.token_answer(self.headers, body))
-
-        def do_GET(self) -> None:  # noqa: N802
-            self._send(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "use POST"})
-
-        def _send(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
-
-
 @contextmanager
 def serve_tokens(auth: ApiAuth, instance_url: str) -> Iterator[None]:
-    """Serve the token endpoint of an OAuth2 API and route token requests to it.
+    """Answer the token endpoint of an OAuth2 API in-process until the block ends.
 
-    Requests whose URL (without the query) is the token URL go to the endpoint's own
-    port on 127.0.0.1; everything else is untouched. A no-op for other auth types.
+    Requests whose URL (without the query) is the token URL get the endpoint's answer;
+    everything else is untouched. A no-op for other auth types.
     """
     if auth.shape.auth_type != OAUTH2:
         yield
         return
     address = urlsplit(auth.shape.token_address(instance_url))
-    wanted = urlunsplit((address.scheme, address.netloc, address.path, "", ""))
-    server = _TokenServer(("127.0.0.1", 0), _token_handler(auth, address.path))
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.01},
-        name="fake-token-endpoint",
-        daemon=True,
-    )
-    thread.start()
-    host, port = server.server_address[:2]
-    original = requests.Session.request
+    wanted = _without_query(address)
 
-    def request(self: requests.Session, method: str, url: str, **kwargs: Any) -> Any:
-        parts = urlsplit(url)
-        if urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) == wanted:
-            url = urlunsplit(("http", f"{host}:{port}", parts.path, parts.query, ""))
-        return original(self, method, url, **kwargs)
+    def route(request: in_process.Request) -> requests.Response | None:
+        if _without_query(urlsplit(request.url)) != wanted:
+            return None
+        if request.method != "POST":
+            status, body = HTTPStatus.METHOD_NOT_ALLOWED, {"error": "use POST"}
+        else:
+            form = request.body or ""
+            text = form.decode("utf-8", "replace") if isinstance(form, bytes) else form
+            status, body = auth.token_answer(request.headers, text)
+        headers = {"Content-Type": "application/json"}
+        return in_process.respond(request, status, json.dumps(body).encode(), headers)
 
-    try:
-        with mock.patch.object(requests.Session, "request", request):
-            yield
-    finally:
-        server.shutdown()
-        server.server_close()
+    with in_process.serving(route):
+        yield
+
+
+def _without_query(parts: SplitResult) -> tuple[str, str, str]:
+    """Scheme, host and path of a URL: what names an endpoint."""
+    return (parts.scheme.lower(), parts.netloc.lower(), parts.path)

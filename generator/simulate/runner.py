@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +36,6 @@ from generator.simulate.scenarios import (
 from generator.simulate.server_loop import (
     RunRecord,
     ServerLoop,
-    client_timeouts,
     simulated_clock,
 )
 
@@ -46,6 +47,8 @@ MAX_ERRORS = 50
 SIM_USERNAME = "sim-analyst"
 SIM_QUERY = "status=New"
 FAKE_API_HOST = "fake-api"
+# A collection count that no scenario reaches: no full collection while one runs.
+FULL_COLLECTION_PAUSED = 10**9
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -190,6 +193,33 @@ def run_scenario(
     progress: ProgressCallback | None = None,
 ) -> ScenarioResult:
     """Simulate ``scenario`` against the pack's integration and judge what it fetched."""
+    with _full_collections_paused():
+        return _simulate(pack, scenario, seed=seed, progress=progress)
+
+
+@contextmanager
+def _full_collections_paused() -> Iterator[None]:
+    """Let the garbage collector scan only young objects while a scenario runs.
+
+    A scenario holds its events and every run's output for its whole length; full
+    collections would scan them again and again. Young cycles (a failed run's
+    traceback) are still collected.
+    """
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_PAUSED)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, old)
+
+
+def _simulate(
+    pack: Pack,
+    scenario: Scenario,
+    *,
+    seed: int,
+    progress: ProgressCallback | None,
+) -> ScenarioResult:
     changes = dict(scenario.param_changes)
     params = instance_params(pack, {**scenario.params, **changes.pop(1, {})})
     # Every parameter set in force is checked up front; the first run's decides the first
@@ -249,7 +279,6 @@ def run_scenario(
         api,
         serve_tokens(auth, api.base_url),
         simulated_clock(scenario.start) as clock,
-        client_timeouts(api),
     ):
         params["url"] = api.base_url
         api_address = urlsplit(api.base_url).netloc
@@ -286,7 +315,7 @@ def run_scenario(
         finally:
             unload_integration(loop.module)
     for run in loop.runs:
-        if run.error is not None:  # the port changes between runs; reports should not
+        if run.error is not None:  # the port differs between APIs; reports should not
             run.error = _without_address(run.error, api_address)
     _judge(result, loop.runs, events, expected, auth.secrets(), query is not None, kind)
     _judge_limits(result, loop.runs, limits)
@@ -337,14 +366,11 @@ def _expected(
     """Events the integration must fetch: well formed, served by ``end``, after first fetch."""
     expected = {}
     for event in events:
+        if not event.well_formed or event.time < first_fetch:
+            continue
         served = event.served_from() if has_query else event.visible_at
-        if (
-            event.well_formed
-            and served is not None
-            and served <= end
-            and event.time >= first_fetch
-        ):
-            expected[event.source_id] = event
+        if served is not None and served <= end:
+            expected[str(event.id)] = event
     return expected
 
 
@@ -357,7 +383,7 @@ def _judge(
     has_query: bool,
     kind: FetchKind,
 ) -> None:
-    by_id = {event.source_id: event for event in events}
+    by_id = {str(event.id): event for event in events}
     source_id_of, problems_of = kind.source_id, kind.problems
     fetched_at: dict[str, datetime] = {}
     fetched_in: dict[str, int] = {}
@@ -396,7 +422,8 @@ def _judge(
                 fetched_at[source_id] = run.time
                 fetched_in[source_id] = run.number
     served_at = {
-        key: event.served_from() or event.visible_at for key, event in expected.items()
+        key: event.visible_at if event.match_at is None else event.served_from()
+        for key, event in expected.items()
     }
     latencies = [
         (fetched_at[key] - served).total_seconds()

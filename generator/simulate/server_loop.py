@@ -9,13 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
 from typing import Any
-from unittest import mock
 
-import requests
 from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 
-from generator.simulate.fake_api import FakeApi
 from generator.simulate.instance import run_fetch
 from generator.simulate.kinds import INCIDENT_KIND, FetchKind
 
@@ -29,21 +26,6 @@ def simulated_clock(start: datetime) -> Iterator[FrozenDateTimeFactory]:
         yield clock
     finally:
         freezer.stop()
-
-
-@contextmanager
-def client_timeouts(api: FakeApi) -> Iterator[None]:
-    """Give a request the API is about to time out a tiny client timeout (no real wait)."""
-    original = requests.Session.request
-
-    def request(self: requests.Session, method: str, url: str, **kwargs: Any) -> Any:
-        timeout = api.client_timeout_for_next()
-        if timeout is not None:
-            kwargs["timeout"] = timeout
-        return original(self, method, url, **kwargs)
-
-    with mock.patch.object(requests.Session, "request", request):
-        yield
 
 
 @dataclass

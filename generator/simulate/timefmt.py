@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 ISO8601 = "iso8601"
 EPOCH_SECONDS = "epoch_seconds"
@@ -52,4 +54,33 @@ def parse_time(value: str, time_format: str) -> datetime:
 
 def representable(moment: datetime, time_format: str) -> datetime:
     """``moment`` after a round trip through ``time_format`` (drops what it cannot hold)."""
+    if moment.year >= 1970 and holds_whole_seconds(time_format):
+        return moment.astimezone(UTC).replace(microsecond=0)
     return parse_time(str(render_time(moment, time_format)), time_format)
+
+
+# The directives that, all present, write a UTC time down to the second and no finer.
+_WHOLE_SECONDS = (
+    frozenset("Y"),
+    frozenset("mbB"),
+    frozenset("d"),
+    frozenset("H"),
+    frozenset("M"),
+    frozenset("S"),
+)
+# Directives that add nothing (literal text, weekday names, an offset written from UTC).
+_NEUTRAL = frozenset("%aAzZ")
+
+
+@lru_cache(maxsize=64)
+def holds_whole_seconds(time_format: str) -> bool:
+    """Whether a round trip through ``time_format`` is exactly the drop of a UTC
+    time's fraction of a second (for ISO 8601, epoch seconds and patterns naming the
+    year, month, day, 24-hour hour, minute and second and no finer part)."""
+    if time_format in (ISO8601, EPOCH_SECONDS):
+        return True
+    if time_format == EPOCH_MILLIS:
+        return False
+    directives = set(re.findall(r"%(.)", time_format))
+    known = set().union(*_WHOLE_SECONDS) | _NEUTRAL
+    return directives <= known and all(directives & group for group in _WHOLE_SECONDS)
