@@ -234,6 +234,29 @@ def test_nested_fields_top_level_list_and_time_formats(serve: Any) -> None:
     assert get(api, **{"from": "yesterday"}).status_code == 400
 
 
+@pytest.mark.parametrize("time_field", ["created", "meta.created"])
+def test_event_json_keeps_its_keys_in_one_order(serve: Any, time_field: str) -> None:
+    """
+    Given an API whose fields are all top-level keys, and one with a nested time
+    When an event is asked for
+    Then its JSON has the same keys, in the same order, with the same values
+    """
+    api = serve(shape(time_field=time_field), at(1))
+    api.begin_cycle(T0 + timedelta(minutes=5))
+    (event,) = get(api, **{"from": "2024-03-10T12:00:00Z"}).json()["data"]
+    stamp = "2024-03-10T12:01:00Z"
+    expected_time = (
+        {"created": stamp} if time_field == "created" else {"meta": {"created": stamp}}
+    )
+    assert list(event.items()) == [
+        ("description", "Synthetic event 1001"),
+        ("title", "Simulated event 1001"),
+        ("severity", "low"),
+        ("id", 1001),
+        *expected_time.items(),
+    ]
+
+
 def test_utc_offset_rendering(serve: Any) -> None:
     """
     Given an API that writes times at UTC+05:30

@@ -647,14 +647,19 @@ def send_events_to_xsiam(
                 "send dicts or strings"
             )
     try:
-        lines = json.loads(json.dumps(list(events), allow_nan=False))
+        text = json.dumps(list(events), allow_nan=False)
     except (TypeError, ValueError) as error:
         raise DemistoException(
             f"send_events_to_xsiam: the events cannot be sent as JSON ({error})"
         ) from None
+    lines = json.loads(text)
     demisto.record_sent_events(
         demisto.SentEvents(
-            vendor=vendor, product=product, events=lines, data_format=data_format
+            vendor=vendor,
+            product=product,
+            events=lines,
+            data_format=data_format,
+            json_text=text,
         )
     )
     if should_update_health_module:

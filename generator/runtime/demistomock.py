@@ -34,6 +34,7 @@ class SentEvents:
     product: str
     events: list[Any]
     data_format: str | None = None
+    json_text: str = field(default="", repr=False)  # the events as JSON, as sent
 
     @property
     def dataset(self) -> str:
@@ -51,6 +52,7 @@ class ServerState:
     last_run: Any = None
     integration_context: dict[str, Any] = field(default_factory=dict)
     incidents: list[list[dict[str, Any]]] = field(default_factory=list)
+    incidents_json: list[str] = field(default_factory=list)  # each batch as sent
     results: list[Any] = field(default_factory=list)
     logs: list[tuple[str, str]] = field(default_factory=list)
     module_health: list[tuple[str, bool]] = field(default_factory=list)
@@ -64,14 +66,18 @@ _state = ServerState()
 
 def _json_round_trip(value: Any, what: str) -> Any:
     """Return ``value`` as the server would store and read it back, or refuse it."""
+    return json.loads(_as_json(value, what))
+
+
+def _as_json(value: Any, what: str) -> str:
+    """Return ``value`` as the JSON the server would store, or refuse it."""
     try:
-        text = json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"{what}: the value cannot be stored as JSON ({exc}); use only dicts with "
             "string keys, lists, strings, finite numbers, booleans and None"
         ) from None
-    return json.loads(text)
 
 
 def _stored_copy(value: Any) -> Any:
@@ -187,7 +193,9 @@ def incidents(incidents: list[dict[str, Any]] | None = None) -> None:
         raise TypeError(
             f"incidents: expected a list of incident dicts, got {type(incidents).__name__}"
         )
-    _state.incidents.append(_json_round_trip(list(incidents), "incidents"))
+    text = _as_json(list(incidents), "incidents")
+    _state.incidents.append(json.loads(text))
+    _state.incidents_json.append(text)
 
 
 def results(results: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from generator.simulate.events import SimEvent
@@ -15,6 +16,12 @@ def parse_iso8601(value: Any) -> datetime | None:
     """``value`` as an aware UTC time when it is an ISO 8601 string, else None."""
     if not isinstance(value, str) or "T" not in value:
         return None
+    return _parsed_iso8601(value)
+
+
+@lru_cache(maxsize=2**16)
+def _parsed_iso8601(value: str) -> datetime | None:
+    """parse_iso8601 of a string, once per distinct string (events share times)."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -6,11 +6,11 @@ import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from generator.simulate.timefmt import representable
+from generator.simulate.timefmt import EPOCH_YEAR, holds_whole_seconds, representable
 
 MISSING_ID = "id"
 MISSING_TIME = "time"
@@ -118,14 +118,23 @@ def _indexed(
     if ids_at == IDS_AT_CREATION:
         created = sorted(range(len(specs)), key=times.__getitem__)
         rank = {index: position for position, index in enumerate(created)}
-    # Many events share a time: each distinct time makes the round trip once.
+    # A whole-second UTC time is its own round trip through a format that holds whole
+    # seconds; other times make the round trip once per distinct time.
+    whole_seconds = holds_whole_seconds(time_format)
     shown: dict[datetime, datetime] = {}
     events = []
     for seq, index in enumerate(order):
         spec = specs[index]
-        moment = shown.get(spec.time)
-        if moment is None:
-            moment = shown[spec.time] = representable(spec.time, time_format)
+        moment = spec.time
+        if not (
+            whole_seconds
+            and moment.tzinfo is UTC
+            and not moment.microsecond
+            and moment.year >= EPOCH_YEAR
+        ):
+            moment = shown.get(spec.time)
+            if moment is None:
+                moment = shown[spec.time] = representable(spec.time, time_format)
         number = FIRST_INT_ID + (rank[index] if ids_at == IDS_AT_CREATION else seq)
         delay = spec.match_delay
         events.append(

@@ -114,7 +114,8 @@ class FetchOutcome:
     """What one fetch run did, as the server sees it.
 
     ``incidents`` holds what the run emitted: the incidents of fetch-incidents, or the
-    events fetch-events sent to XSIAM (all its send_events_to_xsiam calls, in order).
+    events fetch-events sent to XSIAM (all its send_events_to_xsiam calls, in order);
+    ``records_json`` the same records as the JSON the server received.
     """
 
     ok: bool
@@ -124,6 +125,7 @@ class FetchOutcome:
     integration_context: dict[str, Any]
     health: str | None
     logs: list[tuple[str, str]] = field(default_factory=list)
+    records_json: str = ""
 
 
 def run_fetch(
@@ -164,6 +166,7 @@ def run_fetch(
     # lastRun, what a failed run set is kept (e.g. an OAuth2 token it obtained).
     context = json.loads(json.dumps(state.integration_context))
     sent = [event for batch in state.sent_events for event in batch.events]
+    sent_json = [batch.json_text for batch in state.sent_events]
     if error is not None:
         return FetchOutcome(
             ok=False,
@@ -173,6 +176,7 @@ def run_fetch(
             integration_context=context,
             health=health,
             logs=list(state.logs),
+            records_json="\n".join(sent_json),
         )
     return FetchOutcome(
         ok=True,
@@ -182,6 +186,7 @@ def run_fetch(
         integration_context=context,
         health=health,
         logs=list(state.logs),
+        records_json="\n".join(state.incidents_json + sent_json),
     )
 
 

@@ -9,8 +9,9 @@ collector: it runs ``fetch-events`` and sends the API's events, each with ``_tim
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from generator.pack import Pack
@@ -44,14 +45,17 @@ class FetchKind:
 
     def source_id(self, record: Any) -> str:
         """The source event's ID a record carries ("" when it carries none)."""
-        if not isinstance(record, dict):
-            return ""
+        return self.source_id_reader(record)
+
+    @cached_property
+    def source_id_reader(self) -> Callable[[Any], str]:
+        """``source_id`` as one function, chosen once for the kind and ID path."""
         if not self.is_collector:
-            return str(record.get("dbotMirrorId") or "")
-        value: Any = record
-        for key in self.id_path:
-            value = value.get(key) if isinstance(value, dict) else None
-        return "" if value is None or value == "" else str(value)
+            return _mirror_id
+        path = self.id_path
+        if len(path) == 1:
+            return partial(_top_level_id, path[0])
+        return partial(_nested_id, path)
 
     @cached_property
     def id_path(self) -> tuple[str, ...]:
@@ -60,9 +64,33 @@ class FetchKind:
 
     def problems(self, record: Any, event: SimEvent | None) -> list[str]:
         """What is wrong with one emitted record (empty when it is valid)."""
-        if not self.is_collector:
-            return incident_problems(record, event)
-        return sent_event_problems(record, event)
+        return self.problems_reader(record, event)
+
+    @cached_property
+    def problems_reader(self) -> Callable[[Any, SimEvent | None], list[str]]:
+        """``problems`` as one function, chosen once for the kind."""
+        return sent_event_problems if self.is_collector else incident_problems
+
+
+def _mirror_id(record: Any) -> str:
+    """An incident's source event ID: its dbotMirrorId."""
+    if not isinstance(record, dict):
+        return ""
+    return str(record.get("dbotMirrorId") or "")
+
+
+def _top_level_id(key: str, record: Any) -> str:
+    """A sent event's ID at a top-level key."""
+    value = record.get(key) if isinstance(record, dict) else None
+    return "" if value is None or value == "" else str(value)
+
+
+def _nested_id(path: tuple[str, ...], record: Any) -> str:
+    """A sent event's ID at a dotted path."""
+    value: Any = record
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return "" if value is None or value == "" else str(value)
 
 
 def sent_event_problems(sent: Any, event: SimEvent | None) -> list[str]:

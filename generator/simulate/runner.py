@@ -384,7 +384,7 @@ def _judge(
     kind: FetchKind,
 ) -> None:
     by_id = {str(event.id): event for event in events}
-    source_id_of, problems_of = kind.source_id, kind.problems
+    source_id_of, problems_of = kind.source_id_reader, kind.problems_reader
     fetched_at: dict[str, datetime] = {}
     fetched_in: dict[str, int] = {}
     errors: list[str] = []
@@ -448,7 +448,14 @@ def _leak_places(run: RunRecord) -> list[tuple[str, str]]:
     """Where a run's output must never hold a secret: error, incidents, lastRun, logs."""
     return [
         ("the error message", run.error or ""),
-        ("the incidents", json.dumps(run.incidents)),
+        (
+            f"the {run.kind.record_noun}",
+            (
+                json.dumps(run.incidents)
+                if run.records_json is None
+                else run.records_json
+            ),
+        ),
         ("lastRun", json.dumps(run.saved_last_run)),
         ("the logs", json.dumps(run.logs)),
     ]

@@ -52,9 +52,12 @@ def parse_time(value: str, time_format: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+EPOCH_YEAR = 1970
+
+
 def representable(moment: datetime, time_format: str) -> datetime:
     """``moment`` after a round trip through ``time_format`` (drops what it cannot hold)."""
-    if moment.year >= 1970 and holds_whole_seconds(time_format):
+    if moment.year >= EPOCH_YEAR and holds_whole_seconds(time_format):
         return moment.astimezone(UTC).replace(microsecond=0)
     return parse_time(str(render_time(moment, time_format)), time_format)
 
