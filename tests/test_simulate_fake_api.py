@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.simulate.events import EventSpec, index_events
+from generator.simulate.event_render import EventRenderer
+from generator.simulate.events import (
+    INT_IDS,
+    MISSING_ID,
+    MISSING_TIME,
+    STRING_IDS,
+    EventSpec,
+    index_events,
+)
 from generator.simulate.fake_api import ApiShape, Credential, FakeApi, parse_query
 from generator.simulate.timefmt import parse_time, render_time, representable
 
@@ -401,3 +412,53 @@ def test_representable_is_the_round_trip(time_format: str) -> None:
         round_trip = parse_time(str(render_time(moment, time_format)), time_format)
         assert representable(moment, time_format) == round_trip
         assert representable(moment, time_format).utcoffset() == timedelta(0)
+
+
+FIELD_PATHS = st.sampled_from(
+    ["id", "created", "title", "a.b", "meta.created", "x.y.z"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    id_field=FIELD_PATHS,
+    time_field=FIELD_PATHS,
+    name_field=st.one_of(st.just(""), FIELD_PATHS),
+    severity_field=st.one_of(st.just(""), FIELD_PATHS),
+    time_format=st.sampled_from(["iso8601", "epoch_millis", "%d/%m/%Y %H:%M:%S"]),
+    id_type=st.sampled_from([INT_IDS, STRING_IDS]),
+    missing=st.sampled_from([None, MISSING_ID, MISSING_TIME]),
+    with_fields=st.booleans(),
+    query=st.booleans(),
+)
+def test_event_json_text_is_the_json_of_the_event(
+    id_field: str,
+    time_field: str,
+    name_field: str,
+    severity_field: str,
+    time_format: str,
+    id_type: str,
+    missing: str | None,
+    with_fields: bool,
+    query: bool,
+) -> None:
+    """
+    Given any field paths, time format, ID type and kind of event
+    When the API writes events as JSON text
+    Then the text is exactly the JSON of the events it renders
+    """
+    renderer = EventRenderer(
+        id_field=id_field,
+        time_field=time_field,
+        name_field=name_field,
+        severity_field=severity_field,
+        time_format=time_format,
+        query=("status", "New") if query else None,
+    )
+    fields = {"extra.note": '50% "off"'} if with_fields else {}
+    specs = [
+        EventSpec(time=T0 + timedelta(seconds=n), missing=missing, fields=fields)
+        for n in range(5)
+    ] + [EventSpec(time=T0)]
+    for event in index_events(specs, time_format, id_type):
+        assert renderer.render_json(event, T0) == json.dumps(renderer.render(event, T0))

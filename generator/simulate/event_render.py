@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from generator.simulate.events import MISSING_ID, MISSING_TIME, SimEvent
@@ -11,6 +12,10 @@ from generator.simulate.timefmt import render_time
 
 SEVERITIES = ("low", "medium", "high", "critical")
 NOT_MATCHING_SUFFIX = "-pending"
+# Stand-ins for an event's ID and time in the JSON templates of plain events.
+_ID_MARK = "\x02"
+_TIME_MARK = "\x03"
+_MARK_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 class EventRenderer:
@@ -41,6 +46,8 @@ class EventRenderer:
         self._id = self._split(id_field)
         self._time_at = self._split(time_field)
         self._query = (self._split(query[0]), query[1]) if query else None
+        self._json_times: dict[datetime, str] = {}
+        self._templates: tuple[str, ...] = ()
 
     def _split(self, path: str) -> tuple[str, ...]:
         """A path's parts, split once (none for an empty path)."""
@@ -83,6 +90,49 @@ class EventRenderer:
         elif event.null:
             set_parts(body, self._time_at, None)
         return body
+
+    def render_json(self, event: SimEvent, now: datetime) -> str:
+        """``json.dumps(render(event, now))``, written from a template for the plain
+        events (well formed, no fields of their own, no query to match), as most are."""
+        if self._query or event.fields or event.missing:
+            return json.dumps(self.render(event, now))
+        templates = self._templates or self._plain_templates()
+        stamp = self._json_times.get(event.time)
+        if stamp is None:
+            stamp = self._json_times[event.time] = json.dumps(self._time(event))
+        ident = event.id
+        if type(ident) is int:
+            return templates[event.seq % len(SEVERITIES)].format(ident, ident, stamp)
+        text = json.dumps(ident)
+        return templates[event.seq % len(SEVERITIES)].format(text, text[1:-1], stamp)
+
+    def _plain_templates(self) -> tuple[str, ...]:
+        """A plain event's JSON as format strings, one per severity: ``render`` of an
+        event whose ID and time are marks, the marks made fields: {0} the ID as JSON,
+        {1} the ID inside a string, {2} the time as JSON."""
+        self._times[_MARK_TIME] = _TIME_MARK
+        try:
+            texts = [
+                json.dumps(
+                    self.render(
+                        SimEvent(seq, _ID_MARK, *[_MARK_TIME] * 3, None, False, {}),
+                        _MARK_TIME,
+                    )
+                )
+                for seq in range(len(SEVERITIES))
+            ]
+        finally:
+            del self._times[_MARK_TIME]
+        id_mark, time_mark = json.dumps(_ID_MARK), json.dumps(_TIME_MARK)
+        self._templates = tuple(
+            text.replace("{", "{{")
+            .replace("}", "}}")
+            .replace(id_mark, "{0}")
+            .replace(id_mark[1:-1], "{1}")
+            .replace(time_mark, "{2}")
+            for text in texts
+        )
+        return self._templates
 
 
 def _put(body: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:

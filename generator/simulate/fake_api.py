@@ -64,6 +64,9 @@ NEXT_CURSOR_MODES = (CURSOR_ALWAYS, CURSOR_WHEN_MORE, CURSOR_SOMETIMES)
 # The fake API's host; each API gets a port of its own (nothing listens: the requests
 # are answered in-process).
 FAKE_HOST = "fake-api.test"
+# Where a page's events go in its envelope before they are written in (a JSON string
+# no reference or flag can hold).
+_EVENTS_MARK = "\x04events\x04"
 _ports = itertools.count(10000)
 
 _QUERY = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*=\s*(.*?)\s*$")
@@ -203,11 +206,21 @@ class Dropped(Exception):
 
 @dataclass
 class Response:
-    """What the API answers: a status, a JSON body (None: no content) and headers."""
+    """What the API answers: a status, a JSON body (None: no content) and headers.
+
+    ``text``, when set, is the body already written as JSON (``body`` is then None).
+    """
 
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+
+    def json_text(self) -> str | None:
+        """The body as JSON text, or None when there is no content."""
+        if self.text is not None:
+            return self.text
+        return None if self.body is None else json.dumps(self.body)
 
 
 class FakeApi:
@@ -444,15 +457,17 @@ class FakeApi:
             raise dropped.as_client_error(request, parts) from None
         headers = dict(answer.headers)
         data = b""
-        if answer.body is not None:
-            data = json.dumps(answer.body).encode()
+        text = answer.json_text()
+        if text is not None:
+            data = text.encode()
             headers["Content-Type"] = "application/json"
         headers["Content-Length"] = str(len(data))
         return in_process.respond(request, answer.status, data, headers)
 
     def answer(self, query: Mapping[str, Sequence[str]]) -> dict[str, Any] | list[Any]:
         """The JSON body for a GET on the events endpoint (``BadRequest`` for bad input)."""
-        return self.respond(fake_request.query_params(query)).body
+        text = self.respond(fake_request.query_params(query)).json_text()
+        return json.loads(text) if text is not None else []
 
     def respond(self, params: Mapping[str, Any], method: str = "GET") -> Response:
         """The answer to a list request with these parameters (``BadRequest`` if bad)."""
@@ -485,22 +500,24 @@ class FakeApi:
                     )
         except RequestError as error:
             raise BadRequest(str(error)) from None
-        render = self._renderer.render
-        rendered = [render(event, now) for event in page]
-        if not rendered and self.empty_as_204:
+        render_json = self._renderer.render_json
+        events_text = "[" + ", ".join(render_json(event, now) for event in page) + "]"
+        if not page and self.empty_as_204:
             return Response(HTTPStatus.NO_CONTENT, None, page_info.headers)
         flag = fake_paging.more_flag(shape.has_more_path, more)
         reference_path = self._reference_path()
         if not shape.events_path and not reference_path and flag is None:
-            return Response(HTTPStatus.OK, rendered, page_info.headers)
+            return Response(HTTPStatus.OK, None, page_info.headers, text=events_text)
+        # The envelope is written as JSON with a mark where the events go.
         body: dict[str, Any] = {}
         if shape.events_path:
-            set_path(body, shape.events_path, rendered)
+            set_path(body, shape.events_path, _EVENTS_MARK)
         if reference_path:
             _set_key_or_path(body, reference_path, page_info.next_reference or "")
         if flag is not None:
             set_path(body, flag[0], flag[1])
-        return Response(HTTPStatus.OK, body, page_info.headers)
+        text = json.dumps(body).replace(json.dumps(_EVENTS_MARK), events_text, 1)
+        return Response(HTTPStatus.OK, None, page_info.headers, text=text)
 
     def _reference_path(self) -> str:
         """Where the body carries the next-page reference, or empty."""
