@@ -85,7 +85,11 @@ class ServerLoop:
             command=self.kind.fetch_command,
         )
         if outcome.ok and outcome.last_run is not None:
-            self.last_run = json.loads(json.dumps(outcome.last_run))
+            saved = json.dumps(outcome.last_run)
+            self.last_run = json.loads(saved)
+            size = len(saved.encode())
+        else:
+            size = last_run_size(self.last_run)
         self.integration_context = outcome.integration_context
         record = RunRecord(
             number=len(self.runs) + 1,
@@ -93,7 +97,7 @@ class ServerLoop:
             incidents=outcome.incidents,
             error=outcome.error,
             message=outcome.health,
-            last_run_bytes=last_run_size(self.last_run),
+            last_run_bytes=size,
             injected=list(injected or []),
             saved_last_run=outcome.last_run,
             logs=outcome.logs,
