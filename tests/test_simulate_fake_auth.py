@@ -408,6 +408,7 @@ def test_a_leaked_secret_or_token_makes_runs_invalid() -> None:
         runs,
         [],
         {},
+        {},
         [SECRET, "sim-token-abc"],
         has_query=False,
         kind=INCIDENT_KIND,

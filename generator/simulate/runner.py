@@ -270,7 +270,7 @@ def _simulate(
     step = timedelta(minutes=interval)
     end = scenario.start + step * (scenario.cycles - 1)
     query = query_of(params)
-    expected = _expected(events, end, traits.first_fetch, query is not None)
+    expected, served_at = _expected(events, end, traits.first_fetch, query is not None)
     smallest_limit = min(each.max_fetch for each in every)
     quiet_needed = quiet_runs_to_drain(every, interval)
     drain_cap = math.ceil(len(expected) / smallest_limit) + 10 + quiet_needed
@@ -317,7 +317,16 @@ def _simulate(
     for run in loop.runs:
         if run.error is not None:  # the port differs between APIs; reports should not
             run.error = _without_address(run.error, api_address)
-    _judge(result, loop.runs, events, expected, auth.secrets(), query is not None, kind)
+    _judge(
+        result,
+        loop.runs,
+        events,
+        expected,
+        served_at,
+        auth.secrets(),
+        query is not None,
+        kind,
+    )
     _judge_limits(result, loop.runs, limits)
     if result.missed and not (
         result.duplicates or result.invalid or result.over_limit_runs
@@ -362,16 +371,22 @@ def _judge_limits(
 
 def _expected(
     events: list[SimEvent], end: datetime, first_fetch: datetime, has_query: bool
-) -> dict[str, SimEvent]:
-    """Events the integration must fetch: well formed, served by ``end``, after first fetch."""
+) -> tuple[dict[str, SimEvent], dict[str, datetime]]:
+    """Events the integration must fetch (well formed, served by ``end``, after first
+    fetch) by ID, and when each became visible to it: visible and matching."""
     expected = {}
+    served_at = {}
     for event in events:
         if not event.well_formed or event.time < first_fetch:
             continue
         served = event.served_from() if has_query else event.visible_at
         if served is not None and served <= end:
-            expected[str(event.id)] = event
-    return expected
+            key = str(event.id)
+            expected[key] = event
+            served_at[key] = (
+                event.visible_at if event.match_at is None else event.served_from()
+            )
+    return expected, served_at
 
 
 def _judge(
@@ -379,6 +394,7 @@ def _judge(
     runs: list[RunRecord],
     events: list[SimEvent],
     expected: dict[str, SimEvent],
+    served_at: dict[str, datetime],
     secrets: list[str],
     has_query: bool,
     kind: FetchKind,
@@ -421,10 +437,6 @@ def _judge(
             else:
                 fetched_at[source_id] = run.time
                 fetched_in[source_id] = run.number
-    served_at = {
-        key: event.visible_at if event.match_at is None else event.served_from()
-        for key, event in expected.items()
-    }
     latencies = [
         (fetched_at[key] - served).total_seconds()
         for key, served in served_at.items()
