@@ -2,18 +2,23 @@
 events) per collector answer set, and its throughput on one large run.
 
 Prints, per set: the wall time of the day and the simulated-to-real speed-up (goal
->= 10,000x; also on the process's CPU time, for a machine under load), the largest lastRun over the day (goal <= 64 KiB), whether anything was
-missed or duplicated, and events per second through fetch-events (the API's JSON
-parsed, _time added, sent to the stand-in send_events_to_xsiam) on one run that
-collects a 50,000-event backlog.
+>= 10,000x; also on the process's CPU time, for a machine under load), the largest
+lastRun over the day (goal <= 64 KiB), whether anything was missed or duplicated, and
+events per second through fetch-events (the API's JSON parsed, _time added, sent to the
+stand-in send_events_to_xsiam) on one run that collects a 50,000-event backlog.
+
+With --repeat N the day runs N times per set and every wall time is printed; the goal is
+judged on the fastest, as timeit does: on a shared machine the slower runs measure
+other processes, not the simulator.
 
     .venv/bin/python benchmarks/simulate_collector_day.py [ANSWER_SET ...]
-        [--events N] [--max-events N] [--backlog N] [--seed N]
+        [--events N] [--max-events N] [--backlog N] [--seed N] [--repeat N]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -67,6 +72,15 @@ def backlog_scenario(events: int) -> Scenario:
     )
 
 
+def repeat_count(text: str) -> int:
+    """--repeat's value: a whole number from 1 to 10."""
+    if not text.isdigit() or not 1 <= int(text) <= 10:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to 10, not {text!r}"
+        )
+    return int(text)
+
+
 def verdict(result: ScenarioResult) -> str:
     return (
         f"{result.cycles} fetch-events runs, {result.events} events, "
@@ -82,6 +96,7 @@ def main() -> int:
     parser.add_argument("--max-events", type=int, default=1_000)
     parser.add_argument("--backlog", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=repeat_count, default=1)
     args = parser.parse_args()
     day = collector_day(args.events, args.max_events, args.seed)
     backlog = backlog_scenario(args.backlog)
@@ -89,13 +104,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as root:
         for name in args.answer_sets:
             pack = load_pack(render_pack(COLLECTOR_SETS[name], Path(root) / name))
-            started, cpu_started = time.perf_counter(), time.process_time()
-            result = run_scenario(pack, day, seed=args.seed)
-            wall = time.perf_counter() - started
-            cpu = time.process_time() - cpu_started
+            timings = []
+            for _ in range(args.repeat):
+                started, cpu_started = time.perf_counter(), time.process_time()
+                result = run_scenario(pack, day, seed=args.seed)
+                wall = time.perf_counter() - started
+                cpu = time.process_time() - cpu_started
+                timings.append((wall, cpu))
+                ok = ok and result.passed and not (result.missed or result.duplicates)
+            wall, cpu = min(timings)
             simulated = result.cycles * 60
             speed_up = simulated / wall
             print(f"{name}: {verdict(result)}")
+            if args.repeat > 1:
+                walls = sorted(each for each, _ in timings)
+                print(
+                    f"  {args.repeat} days: wall {', '.join(f'{w:.2f}' for w in walls)}"
+                    f" s (median {statistics.median(walls):.2f} s, speed-up "
+                    f"{simulated / statistics.median(walls):,.0f}x); the fastest below"
+                )
             print(
                 f"  day: wall {wall:.2f} s (CPU {cpu:.2f} s), simulated "
                 f"{simulated / 3600:.1f} h, speed-up {speed_up:,.0f}x "
@@ -113,8 +140,7 @@ def main() -> int:
                 f"{burst.incidents / wall:,.0f} events/s through fetch-events "
                 f"({burst.incidents / cpu:,.0f} on CPU time)"
             )
-            ok = ok and result.passed and burst.passed
-            ok = ok and not (result.missed or result.duplicates)
+            ok = ok and burst.passed
             ok = ok and speed_up >= GOAL_SPEED_UP
             ok = ok and result.max_last_run_bytes <= GOAL_LAST_RUN
     return 0 if ok else 1
