@@ -464,11 +464,6 @@ class FakeApi:
         headers["Content-Length"] = str(len(data))
         return in_process.respond(request, answer.status, data, headers)
 
-    def answer(self, query: Mapping[str, Sequence[str]]) -> dict[str, Any] | list[Any]:
-        """The JSON body for a GET on the events endpoint (``BadRequest`` for bad input)."""
-        text = self.respond(fake_request.query_params(query)).json_text()
-        return json.loads(text) if text is not None else []
-
     def respond(self, params: Mapping[str, Any], method: str = "GET") -> Response:
         """The answer to a list request with these parameters (``BadRequest`` if bad)."""
         shape = self.shape

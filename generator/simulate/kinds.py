@@ -52,10 +52,7 @@ class FetchKind:
         """``source_id`` as one function, chosen once for the kind and ID path."""
         if not self.is_collector:
             return _mirror_id
-        path = self.id_path
-        if len(path) == 1:
-            return partial(_top_level_id, path[0])
-        return partial(_nested_id, path)
+        return partial(_id_at_path, self.id_path)
 
     @cached_property
     def id_path(self) -> tuple[str, ...]:
@@ -79,14 +76,8 @@ def _mirror_id(record: Any) -> str:
     return str(record.get("dbotMirrorId") or "")
 
 
-def _top_level_id(key: str, record: Any) -> str:
-    """A sent event's ID at a top-level key."""
-    value = record.get(key) if isinstance(record, dict) else None
-    return "" if value is None or value == "" else str(value)
-
-
-def _nested_id(path: tuple[str, ...], record: Any) -> str:
-    """A sent event's ID at a dotted path."""
+def _id_at_path(path: tuple[str, ...], record: Any) -> str:
+    """A sent event's ID at the split path of its ID field."""
     value: Any = record
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None
