@@ -9,7 +9,9 @@ stand-in send_events_to_xsiam) on one run that collects a 50,000-event backlog.
 
 With --repeat N the day runs N times per set and every wall time is printed; the goal is
 judged on the fastest, as timeit does: on a shared machine the slower runs measure
-other processes, not the simulator.
+other processes, not the simulator. The interpreter matters too: a CPython built without
+profile-guided optimisation (pyenv's default build) runs this about a third slower than
+distribution and python.org builds.
 
     .venv/bin/python benchmarks/simulate_collector_day.py [ANSWER_SET ...]
         [--events N] [--max-events N] [--backlog N] [--seed N] [--repeat N]
