@@ -383,8 +383,9 @@ def _expected(
         if served is not None and served <= end:
             key = str(event.id)
             expected[key] = event
+            # With a query, ``served`` is already when it was visible and matching.
             served_at[key] = (
-                event.visible_at if event.match_at is None else event.served_from()
+                served if has_query or event.match_at is None else event.served_from()
             )
     return expected, served_at
 
