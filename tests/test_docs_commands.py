@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from generator.cli import build_parser
+from generator.cli import build_parser, main
 from generator.template_source import TEMPLATE_ENV_VAR
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,3 +65,58 @@ def test_docs_name_the_template_variable_and_default_version() -> None:
     """The README says how the template is found and which version is rendered."""
     assert TEMPLATE_ENV_VAR in README
     assert "newest release tag" in README and "HEAD" in README
+
+
+def documented_answer_errors() -> list[tuple[str, str]]:
+    """Each `$ xsoar-fetch new out --data ...` example in docs/ and the error line shown under it."""
+    examples = []
+    for page in sorted((REPO_ROOT / "docs").glob("*.md")):
+        lines = page.read_text("utf-8").splitlines()
+        for command, shown in zip(lines, lines[1:], strict=False):
+            if command.startswith("$ xsoar-fetch new out --data ") and shown.startswith(
+                "xsoar-fetch new: error: "
+            ):
+                examples.append((command.removeprefix("$ "), shown))
+    return examples
+
+
+def test_docs_show_answer_errors() -> None:
+    """The guide shows at least one refused answer (so the check below checks something)."""
+    assert documented_answer_errors()
+
+
+@pytest.mark.parametrize(("command", "shown"), documented_answer_errors())
+def test_documented_answer_errors_are_what_the_command_prints(
+    command: str, shown: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """
+    Given an answer error shown in the docs
+    When the same command runs
+    Then it prints exactly the line the docs show, exits 2 and writes nothing
+    """
+    argv = command.split()[1:]
+    argv[1] = str(tmp_path / "out")
+    # A working tree with local edits is refused before the answers are read.
+    assert main([*argv, "--allow-dirty"]) == 2
+    assert capsys.readouterr().err.strip() == shown
+    assert not (tmp_path / "out").exists()
+
+
+def test_question_table_states_every_numeric_range() -> None:
+    """
+    Given a question whose validator accepts whole numbers from X to Y
+    When the README's question table is read
+    Then the key's row states the same range, so nobody learns it from a refusal
+    """
+    questions = yaml.safe_load((REPO_ROOT / "copier.yml").read_text("utf-8"))
+    rows = [line for line in README.splitlines() if line.startswith("| `")]
+    ranges = {
+        key: re.search(r"from (\d+) to (\d+)", question["validator"]).groups()
+        for key, question in questions.items()
+        if isinstance(question, dict)
+        and re.search(r"from \d+ to \d+", question.get("validator", ""))
+    }
+    assert ranges
+    for key, (low, high) in ranges.items():
+        (row,) = (row for row in rows if f"`{key}`" in row.split("|")[1])
+        assert f"{low} to {high}" in row, key
