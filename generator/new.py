@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     dest = Path(args.dest).expanduser().absolute()
     _check_dest(dest, args.dest)
     source = resolve_source(args.template)
+    _check_dest_outside_template(dest, args.dest, source)
     answers = read_data_file(args.data_file) if args.data_file else {}
     answers.update(parse_data(args.data))
     if not is_url(source.src):
@@ -275,6 +276,29 @@ def _check_dest(dest: Path, given: str) -> None:
             f"{given}: folder is not empty; give a new or empty folder "
             "(use 'xsoar-fetch update' for an existing pack)"
         )
+
+
+def _check_dest_outside_template(
+    dest: Path, given: str, source: TemplateSource
+) -> None:
+    """Refuse a DEST inside the template's folder or its git working tree.
+
+    A pack there makes the template's tree dirty (every later ``new`` is refused for
+    uncommitted changes) and, under ``template/``, is rendered into later packs.
+    """
+    if is_url(source.src):
+        return
+    root = Path(source.src).resolve()
+    top = template_source.git_output(root, "rev-parse", "--show-toplevel")
+    folders = [root] + ([Path(top.strip()).resolve()] if top else [])
+    target = dest.resolve()
+    for folder in folders:
+        if target == folder or folder in target.parents:
+            raise UserError(
+                f"{given}: inside the template at {folder}, which would render it "
+                "into later packs and block later 'new' runs; give a folder outside "
+                "it (e.g. ~/packs/NAME)"
+            )
 
 
 def _nearest_existing(path: Path) -> Path:

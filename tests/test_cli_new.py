@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -203,6 +204,55 @@ def test_dest_that_is_a_file_is_refused(
     status, _, err = run_new(capsys, str(dest), "--defaults")
     assert status == 2
     assert_one_line_error(err, "not a folder")
+
+
+@pytest.fixture
+def template_clone(tmp_path: Path) -> Path:
+    """A git repository holding a copy of the template in its folder tpl."""
+    from generator.template_source import TEMPLATE_FILES
+
+    repo = tmp_path / "clone"
+    for name in TEMPLATE_FILES:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / "tpl" / name)
+        else:
+            (repo / "tpl").mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, repo / "tpl" / name)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git[:3], "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "template"], check=True)
+    return repo
+
+
+@pytest.mark.parametrize(
+    "inside", ["tpl/Packs/AcmeAlerts", "tpl/template/AcmeAlerts", "Packs/X"]
+)
+def test_dest_inside_the_template_checkout_is_refused(
+    template_clone: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    inside: str,
+) -> None:
+    """Given a template in a git clone, When new is asked to render into the template's
+    folder or anywhere in its clone, Then it is refused in one line and the clone stays
+    clean."""
+    monkeypatch.chdir(template_clone)
+    status, _, err = run_new(
+        capsys, inside, "--defaults", "--template", "tpl", "--vcs-ref", "HEAD"
+    )
+
+    assert status == 2
+    assert_one_line_error(err, f"{inside}: inside the template at", "outside it")
+    changed = subprocess.run(
+        ["git", "status", "--porcelain"],
+        cwd=template_clone,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert changed == ""
 
 
 def test_template_that_is_not_a_template(
