@@ -16,6 +16,7 @@ import yaml
 from generator import __version__, template_source
 from generator.answers import check_answers, read_data_file
 from generator.errors import UserError, copier_errors, one_line
+from generator.invocation import command_name
 from generator.pack import ANSWERS_FILE
 from generator.template_source import (
     TEMPLATE_ENV_VAR,
@@ -325,7 +326,7 @@ def _note_shipped_copy(dest: Path, given: str, shipped: Path) -> None:
 def pointing_command(dest: str, commit: str | None) -> str:
     """The command that points a pack at a git template (and its version, if unknown)."""
     url = template_source.project_url() or "GIT_URL_OR_PATH_OF_THE_TEMPLATE"
-    command = f"xsoar-fetch update {shlex.quote(dest)} --template {url}"
+    command = f"{command_name()} update {shlex.quote(dest)} --template {url}"
     if not commit:
         command += f" --from-ref v{__version__}"
     return command
@@ -357,15 +358,16 @@ def _print_next_steps(dest: Path) -> None:
     """Steps that can be pasted in order: the first enters the pack, the rest use '.'."""
     answers = yaml.safe_load((dest / ANSWERS_FILE).read_text(encoding="utf-8")) or {}
     integration_id = answers.get("integration_id", "<IntegrationId>")
+    tool = command_name()
     print(f"Created pack in {dest}")
     print(
         "\nNext steps (paste them in order):\n"
         f"  cd {shlex.quote(str(dest))}\n"
         "  git init -q && git add -A && git commit -q -m 'Generated pack'"
         "   # updates need a git history\n"
-        "  xsoar-fetch check .          # static checks and unit tests\n"
-        "  xsoar-fetch simulate .       # hours of fetching against a fake API\n"
+        f"  {tool} check .          # static checks and unit tests\n"
+        f"  {tool} simulate .       # hours of fetching against a fake API\n"
         f"Then edit Integrations/{integration_id}/{integration_id}.py to map your "
         "events, re-run check and simulate, and later take template improvements "
-        "with 'xsoar-fetch update .'."
+        f"with '{tool} update .'."
     )

@@ -17,6 +17,7 @@ from typing import Any
 from generator import template_source
 from generator.answers import check_update_answers
 from generator.errors import ConflictError, UserError, copier_errors
+from generator.invocation import command_name
 from generator.new import check_uncommitted, parse_data, record_commit, record_source
 from generator.pack import ANSWERS_FILE, Pack, load_pack
 from generator.template_source import TEMPLATE_CONFIG, is_url
@@ -163,13 +164,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Updated {args.dest} from template {recorded.commit} to {after}. "
-        "Review with 'git diff', run 'xsoar-fetch check', then commit."
+        f"Review with 'git diff', run '{command_name()} check', then commit."
     )
     return 0
 
 
 def _fix_command(given: str, *options: str) -> str:
-    return " ".join(["xsoar-fetch update", shlex.quote(given), *options])
+    return " ".join([f"{command_name()} update", shlex.quote(given), *options])
 
 
 def locate_recorded_template(pack: Pack, given: str) -> RecordedTemplate:

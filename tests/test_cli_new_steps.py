@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.invocation import command_name
 from generator.template_source import TEMPLATE_ENV_VAR
 
 BIN = Path(sys.executable).parent
@@ -24,12 +25,20 @@ def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TEMPLATE_ENV_VAR, raising=False)
 
 
+def path_without_bin() -> str:
+    """PATH as a user has it who installed into a virtual environment and never added it."""
+    folders = os.environ["PATH"].split(os.pathsep)
+    return os.pathsep.join(folder for folder in folders if Path(folder) != BIN)
+
+
 def new(dest: Path, cwd: Path, umask: int = 0o022) -> subprocess.CompletedProcess:
-    """`xsoar-fetch new DEST --defaults` from the checkout's working tree."""
+    """`xsoar-fetch new DEST --defaults` from the checkout's working tree, with the
+    environment's bin folder off PATH."""
     return subprocess.run(
         [sys.executable, "-m", "generator", "new", str(dest), "--defaults"]
         + ["--vcs-ref", "HEAD", "--allow-dirty"],
         cwd=cwd,
+        env={**os.environ, "PATH": path_without_bin()},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -56,7 +65,8 @@ def test_pack_folder_has_normal_permissions(
 
 def test_next_steps_can_be_pasted_in_order(tmp_path: Path) -> None:
     """
-    Given a pack created with a relative DEST holding a space
+    Given a pack created with a relative DEST holding a space, by a tool whose
+        environment's bin folder is not on PATH (as the README installs it)
     When the printed next steps are pasted, in order, into a shell in the same folder
     Then every one of them succeeds: the pack is committed, checked and simulated
         (with the one documented limitation of the default style)
@@ -73,8 +83,9 @@ def test_next_steps_can_be_pasted_in_order(tmp_path: Path) -> None:
             break
         steps.append(line.strip())
     assert steps[0].startswith("cd ") and len(steps) >= 3
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    simulate = [step for step in steps if step.startswith("xsoar-fetch simulate")]
+    env = {**os.environ, "PATH": path_without_bin()}
+    tool = str(BIN / "xsoar-fetch")
+    simulate = [step for step in steps if step.startswith(f"{tool} simulate")]
     assert len(simulate) == 1 and steps[-1] == simulate[0]
 
     shell = subprocess.run(
@@ -98,3 +109,18 @@ def test_next_steps_can_be_pasted_in_order(tmp_path: Path) -> None:
         ["git", "log", "--oneline"], cwd=pack, capture_output=True, text=True
     )
     assert "Generated pack" in log.stdout
+
+
+@pytest.mark.parametrize("on_path", [True, False])
+def test_printed_commands_name_the_tool_as_the_shell_finds_it(
+    monkeypatch: pytest.MonkeyPatch, on_path: bool
+) -> None:
+    """
+    Given this installation's bin folder on PATH, or not
+    When a suggested command is worded
+    Then it says plain `xsoar-fetch` only when the shell would find this installation
+    """
+    path = f"{BIN}{os.pathsep}{path_without_bin()}" if on_path else path_without_bin()
+    monkeypatch.setenv("PATH", path)
+    expected = "xsoar-fetch" if on_path else str(BIN / "xsoar-fetch")
+    assert command_name() == expected

@@ -133,7 +133,7 @@ def test_missing_plotting_extra_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "xsoar-fetch simulate: error: --report needs the plotting extra (plotly); "
-        "install it with pip install 'xsoar-fetch-template[report]'"
+        f"install it with {sys.executable} -m pip install 'plotly>=6'"
     ]
     assert result.stdout == "" and not target.exists()
 

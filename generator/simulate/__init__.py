@@ -82,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--report",
         metavar="FILE.html",
         help="also write a page of charts, one per scenario, that opens offline "
-        "(needs the report extra: pip install 'xsoar-fetch-template[report]')",
+        "(needs plotly, the report extra; without it the error says how to install it)",
     )
     parser.add_argument(
         "--seed", type=int, default=0, metavar="N", help="random seed (default 0)"

@@ -12,18 +12,23 @@ from __future__ import annotations
 import html
 import json
 import os
+import shlex
 import statistics
+import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from packaging.requirements import Requirement
 
 from generator.errors import UserError
 from generator.simulate.runner import ScenarioResult
 
+DISTRIBUTION = "xsoar-fetch-template"
 REPORT_SUFFIXES = (".html", ".htm")
-EXTRA_HINT = "pip install 'xsoar-fetch-template[report]'"
 DATA_ELEMENT_ID = "simulation-data"
 SHOWN_IDS = 10
 COLOURS = {
@@ -34,6 +39,23 @@ COLOURS = {
     "failed": "#7f7f7f",
     "latency": "#72b7b2",
 }
+
+
+def report_extra_install() -> str:
+    """The pip command that installs the report extra into this environment.
+
+    The extra's own name would need the package on an index; its requirements, read from
+    the installed metadata, install from anywhere.
+    """
+    requirements = [Requirement(line) for line in metadata.requires(DISTRIBUTION) or ()]
+    wanted = [
+        f"{requirement.name}{requirement.specifier}"
+        for requirement in requirements
+        if requirement.marker is not None
+        and requirement.marker.evaluate({"extra": "report"})
+    ]
+    packages = " ".join(shlex.quote(requirement) for requirement in wanted)
+    return f"{shlex.quote(sys.executable)} -m pip install {packages}"
 
 
 def check_report_path(path: str) -> Path:
@@ -52,7 +74,8 @@ def check_report_path(path: str) -> Path:
         import plotly  # noqa: F401
     except ImportError:
         raise UserError(
-            f"--report needs the plotting extra (plotly); install it with {EXTRA_HINT}"
+            "--report needs the plotting extra (plotly); install it with "
+            f"{report_extra_install()}"
         ) from None
     return target
 
