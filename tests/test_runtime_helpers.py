@@ -244,7 +244,12 @@ def test_return_results_sends_each_entry() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["fetch-incidents", "fetch-indicators", "long-running-execution", "fetch-events"],
+    [
+        "fetch-incidents",
+        "fetch-credentials",
+        "long-running-execution",
+        "fetch-indicators",
+    ],
 )
 def test_return_error_raises_for_server_run_commands(command: str) -> None:
     demisto.reset(command=command)
@@ -255,8 +260,15 @@ def test_return_error_raises_for_server_run_commands(command: str) -> None:
     assert ("error", "Failed to fetch") in demisto.server_state().logs
 
 
-@pytest.mark.parametrize("command", ["test-module", "acme-get-events"])
+@pytest.mark.parametrize(
+    "command", ["test-module", "acme-get-events", "fetch-events", "fetch-assets"]
+)
 def test_return_error_sends_error_entry_and_exits_otherwise(command: str) -> None:
+    """
+    Given any command but the four the server handles (collectors' fetches included)
+    When return_error is called
+    Then an error entry is sent and the run ends with sys.exit(0), as on the server
+    """
     demisto.reset(command=command)
     with pytest.raises(SystemExit) as caught:
         return_error("Bad key")
@@ -269,3 +281,43 @@ def test_return_error_sends_error_entry_and_exits_otherwise(command: str) -> Non
             "EntryContext": None,
         }
     ]
+
+
+def test_return_error_cuts_a_long_error_entry_in_the_middle() -> None:
+    """
+    Given a fetch-events error message of 80,000 characters
+    When return_error sends it
+    Then the entry holds at most 50,000 characters: the start and the end of it
+    """
+    demisto.reset(command="fetch-events")
+    message = "A" * 40_000 + "B" * 40_000
+    with pytest.raises(SystemExit):
+        return_error(message)
+    (entry,) = demisto.server_state().results
+    text = entry["Contents"]
+    assert len(text) <= 50_000
+    assert text.startswith("A" * 24_000) and text.endswith("B" * 24_000)
+
+
+@pytest.mark.parametrize("command", ["fetch-incidents", "fetch-events"])
+def test_return_error_masks_parameter_secrets(command: str) -> None:
+    """
+    Given an instance with a credential password and a secret-named parameter
+    When return_error reports a message quoting both (one URL-encoded)
+    Then neither appears in what the server receives: each is <XX_REPLACED>
+    """
+    params = {
+        "credentials": {"identifier": "me", "password": "s3cr3t/pw"},
+        "client_secret": "cl13nt-s3cr3t",
+        "url": "https://api.example.com",
+    }
+    demisto.reset(command=command, params=params)
+    message = "GET https://api.example.com/x?key=s3cr3t%2Fpw failed (cl13nt-s3cr3t)"
+    with pytest.raises((Exception, SystemExit)) as caught:
+        return_error(message)
+    sent = demisto.server_state().results
+    text = sent[0]["Contents"] if sent else str(caught.value)
+    assert text == (
+        "GET https://api.example.com/x?key=<XX_REPLACED> failed (<XX_REPLACED>)"
+    )
+    assert all("s3cr3t" not in line for _, line in demisto.server_state().logs)

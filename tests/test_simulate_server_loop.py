@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
 from generator.errors import UserError
-from generator.simulate.instance import load_integration, run_fetch
+from generator.simulate.instance import load_integration, run_fetch, runtime
+from generator.simulate.kinds import EVENTS, FetchKind
 from generator.simulate.server_loop import ServerLoop, last_run_size, simulated_clock
 
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
@@ -169,3 +173,122 @@ def test_edited_instance_keeps_its_state_and_uses_new_params(tmp_path: Path) -> 
     assert ids == ["1:0:2", "2:1:2", "3:2:60", "4:3:60"]
     assert loop.params == {"look_back": "60"}
     assert loop.last_run == {"runs": 4}
+
+
+# An event collector that reads two pages a run and sends each page as it reads it; the
+# second page's request fails when params["fail"] is set.
+PAGED_COLLECTOR = """
+import demistomock as demisto
+from CommonServerPython import *
+
+
+def read_page(number):
+    if number % 2 == 0 and demisto.params().get("fail"):
+        raise DemistoException(f"page {number}: the API timed out")
+    return [{"id": f"{number}-{i}"} for i in range(3)]
+
+
+def main():
+    command = demisto.command()
+    try:
+        last_page = int(demisto.getLastRun().get("page", 0))
+        for number in (last_page + 1, last_page + 2):
+            send_events_to_xsiam(read_page(number), vendor="acme", product="alerts")
+        demisto.setLastRun({"page": last_page + 2})
+    except Exception as e:
+        return_error(f"Failed to execute {command} command.\\nError:\\n{e}")
+"""
+
+SERVER_RAISING_COMMANDS = (
+    "fetch-incidents",
+    "fetch-credentials",
+    "long-running-execution",
+    "fetch-indicators",
+)
+
+
+COLLECTOR_KIND = FetchKind(
+    name=EVENTS,
+    fetch_command="fetch-events",
+    is_fetch_param="isFetchEvents",
+    interval_param="eventFetchInterval",
+    limit_param="max_events_per_fetch",
+)
+
+
+def server_return_error(message: str, error: str = "", outputs: Any = None) -> None:
+    """return_error as the server's runtime behaves (primer, section 1b)."""
+    demisto = runtime()
+    if demisto.command() in SERVER_RAISING_COMMANDS:
+        raise Exception(message)
+    demisto.results({"Type": 4, "ContentsFormat": "text", "Contents": message})
+    sys.exit(0)
+
+
+def run_as_the_server_does(module: ModuleType, mocker: Any) -> dict[str, Any]:
+    """One fetch-events run on a model of the server's runtime: its return_error, a
+    demistomock that records what is sent, the server's verdict on how the run ended."""
+    demisto = runtime()
+    mocker.patch.object(demisto, "command", return_value="fetch-events")
+    mocker.patch.object(demisto, "params", return_value={"fail": True})
+    mocker.patch.object(demisto, "getLastRun", return_value={})
+    saved = mocker.patch.object(demisto, "setLastRun")
+    entries = mocker.patch.object(demisto, "results")
+    sent = mocker.patch.object(module, "send_events_to_xsiam")
+    mocker.patch.object(module, "return_error", server_return_error)
+    ended = "returned"
+    try:
+        module.main()
+    except SystemExit as stop:
+        ended = f"exit {stop.code}"
+    except Exception:  # noqa: BLE001 - the server records any exception as a failure
+        ended = "exception"
+    error_entries = [
+        call.args[0] for call in entries.call_args_list if call.args[0]["Type"] == 4
+    ]
+    failed = ended == "exception" or bool(error_entries)
+    return {
+        "ended": ended,
+        "error entry": bool(error_entries),
+        "failed": failed,
+        "sent": [event for call in sent.call_args_list for event in call.args[0]],
+        "saved": None if failed or not saved.called else saved.call_args.args[0],
+    }
+
+
+def test_collector_failing_mid_run_ends_as_on_the_server(
+    tmp_path: Path, mocker: Any
+) -> None:
+    """
+    Given an event collector whose second page fails after the first was sent
+    When fetch-events runs in the simulator on the stand-in runtime, and on a model of
+        the server's runtime
+    Then both end the same way: an error entry and exit status 0, the run failed, the
+        first page's events sent and no lastRun saved
+    """
+    module = module_from(tmp_path, PAGED_COLLECTOR, "Collector")
+    loop = ServerLoop(module, {"fail": True}, COLLECTOR_KIND)
+    with simulated_clock(T0):
+        record = loop.run(T0)
+    simulated = {
+        "ended": record.ended,
+        "error entry": any(
+            entry.get("Type") == 4 for entry in runtime().server_state().results
+        ),
+        "failed": not record.ok,
+        "sent": record.incidents,
+        "saved": loop.last_run,
+    }
+
+    on_the_server = run_as_the_server_does(module, mocker)
+
+    first_page = [{"id": "1-0"}, {"id": "1-1"}, {"id": "1-2"}]
+    assert on_the_server == {
+        "ended": "exit 0",
+        "error entry": True,
+        "failed": True,
+        "sent": first_page,
+        "saved": None,
+    }
+    assert simulated == on_the_server
+    assert "page 2: the API timed out" in (record.error or "")

@@ -36,6 +36,7 @@ from typing import (  # noqa: F401, UP035
     Union,
     cast,
 )
+from urllib.parse import quote as _quote
 
 import dateparser
 import demistomock as demisto
@@ -124,12 +125,19 @@ class IncidentStatus:
 SERVER_RUN_COMMANDS: tuple[str, ...] = (
     "fetch-incidents",
     "fetch-credentials",
-    "fetch-indicators",
-    "fetch-events",
-    "fetch-assets",
     "long-running-execution",
+    "fetch-indicators",
 )
-"""Commands the server runs by itself: :func:`return_error` raises for these."""
+"""The commands for which :func:`return_error` raises; every other command, fetch-events
+and fetch-assets included, gets an error entry and ``sys.exit(0)``."""
+
+MAX_ERROR_MESSAGE_LENGTH = 50_000
+"""Longest error entry text; a longer one is cut in the middle."""
+
+SECRET_REPLACEMENT = "<XX_REPLACED>"
+"""What parameter secrets are replaced with in error messages."""
+
+_SECRET_PARAM_WORDS = ("password", "secret", "token", "api_key", "apikey")
 
 # --------------------------------------------------------------------------- errors
 
@@ -541,24 +549,63 @@ def return_results(results: Any) -> None:
     demisto.results(results)
 
 
-def return_error(message: Any, error: Any = "", outputs: Any = None) -> None:
-    """Report a failed command.
+def _parameter_secrets() -> list[str]:
+    """The instance's secret values: credential passwords and secret-named parameters.
 
-    For commands the server runs by itself (fetch-incidents, fetch-indicators,
-    long-running-execution, ...) it raises ``Exception(message)`` so the run fails and
-    saves nothing. Otherwise it sends an error entry and ends with ``sys.exit(0)``.
+    Longest first (and URL-encoded too), so a secret inside another is replaced whole.
     """
-    text = str(message)
+    values: set[str] = set()
+    for name, value in (demisto.params() or {}).items():
+        if isinstance(value, dict):
+            password = value.get("password")
+            if isinstance(password, str):
+                values.add(password)
+        elif isinstance(value, str) and any(
+            word in str(name).lower() for word in _SECRET_PARAM_WORDS
+        ):
+            values.add(value)
+    forms = {form for value in values for form in (value, _quote(value, safe=""))}
+    return sorted((form for form in forms if form.strip()), key=len, reverse=True)
+
+
+def _mask_secrets(text: str) -> str:
+    """``text`` with every parameter secret replaced by :data:`SECRET_REPLACEMENT`."""
+    for secret in _parameter_secrets():
+        text = text.replace(secret, SECRET_REPLACEMENT)
+    return text
+
+
+def _cut_in_the_middle(text: str) -> str:
+    """``text`` cut to :data:`MAX_ERROR_MESSAGE_LENGTH` by dropping its middle."""
+    if len(text) <= MAX_ERROR_MESSAGE_LENGTH:
+        return text
+    marker = "\n...\n"
+    keep = (MAX_ERROR_MESSAGE_LENGTH - len(marker)) // 2
+    return text[:keep] + marker + text[-keep:]
+
+
+def return_error(message: Any, error: Any = "", outputs: Any = None) -> None:
+    """Report a failed command, parameter secrets masked as ``<XX_REPLACED>``.
+
+    For fetch-incidents, fetch-credentials, long-running-execution and
+    fetch-indicators it raises ``Exception(message)``: the run fails and saves
+    nothing. Every other command (fetch-events and fetch-assets included) gets an
+    error entry (its text cut in the middle past 50,000 characters) and
+    ``sys.exit(0)``. In debug mode the traceback is added.
+    """
+    text = _mask_secrets(str(message))
+    if demisto.is_debug_mode() and sys.exc_info()[0] is not None:
+        text += "\n\n" + _mask_secrets(traceback.format_exc())
     demisto.error(text)
     if error:
-        demisto.error(str(error))
+        demisto.error(_mask_secrets(str(error)))
     if demisto.command() in SERVER_RUN_COMMANDS:
         raise Exception(text)
     demisto.results(
         {
             "Type": entryTypes["error"],
             "ContentsFormat": formats["text"],
-            "Contents": text,
+            "Contents": _cut_in_the_middle(text),
             "EntryContext": outputs,
         }
     )

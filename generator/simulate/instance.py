@@ -126,6 +126,7 @@ class FetchOutcome:
     health: str | None
     logs: list[tuple[str, str]] = field(default_factory=list)
     records_json: str = ""
+    ended: str = "returned"  # or "exit <status>", or "exception"
 
 
 def run_fetch(
@@ -139,8 +140,10 @@ def run_fetch(
     server does.
 
     ``last_run`` None means nothing was saved yet. The outcome's ``last_run`` is what
-    the run saved (None when it saved nothing); a failed run saves no lastRun and its
-    incidents are dropped (events it sent before failing stay sent, as on a server,
+    the run saved (None when it saved nothing). A run fails when it raises, exits with
+    a non-zero status, or sends an error entry (``return_error`` of fetch-events and
+    every command but four sends one and exits with status 0): a failed run saves no
+    lastRun and its incidents are dropped (events it sent before failing stay sent, as on a server,
     and are counted), but the integration context it set is kept, as on a server.
     """
     demisto = runtime()
@@ -151,12 +154,15 @@ def run_fetch(
         integration_context=dict(integration_context or {}),
     )
     error: str | None = None
+    ended = "returned"
     try:
         module.main()
     except SystemExit as stop:
+        ended = f"exit {stop.code or 0}"
         if stop.code not in (0, None):
             error = f"the integration exited with status {stop.code}"
     except Exception as failure:  # the integration's failure is the run's outcome
+        ended = "exception"
         error = str(failure) or type(failure).__name__
     state = demisto.server_state()
     if error is None:
@@ -177,6 +183,7 @@ def run_fetch(
             health=health,
             logs=list(state.logs),
             records_json="\n".join(sent_json),
+            ended=ended,
         )
     return FetchOutcome(
         ok=True,
@@ -187,6 +194,7 @@ def run_fetch(
         health=health,
         logs=list(state.logs),
         records_json="\n".join(state.incidents_json + sent_json),
+        ended=ended,
     )
 
 

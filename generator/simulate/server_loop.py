@@ -43,6 +43,9 @@ class RunRecord:
     logs: list[tuple[str, str]] = field(default_factory=list)
     kind: FetchKind = INCIDENT_KIND
     records_json: str | None = None  # ``incidents`` as the JSON the server received
+    ended: str = (
+        "returned"  # how main() ended: "returned", "exit <status>", "exception"
+    )
 
     @property
     def ok(self) -> bool:
@@ -103,6 +106,7 @@ class ServerLoop:
             logs=outcome.logs,
             kind=self.kind,
             records_json=outcome.records_json,
+            ended=outcome.ended,
         )
         self.runs.append(record)
         return record
