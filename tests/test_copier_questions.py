@@ -373,6 +373,13 @@ GOOD_API_ANSWERS = [
     },
     {"auth_type": "oauth2_client_credentials", "token_url": "/oauth/token"},
     {"http_method": "POST", "extra_params": {"filter": {"types": ["a", "b"]}}},
+    {
+        "http_method": "POST",
+        "since_param": "time_range.start",
+        "until_param": "time_range.end",
+        "extra_params": {"time_range": {"zone": "UTC"}},
+    },
+    {"extra_params": {"from.x": 1}},
     {"extra_params": {"$orderby": "createdDateTime asc", "sortOrder": "ASCENDING"}},
     {"extra_params": {"includeDeleted": False, "version": 2}},
     {
@@ -542,6 +549,41 @@ BAD_API_ANSWERS = [
         {"query_filter": True, "query_param": "offset"},
         "query_param",
         "offset_param is also offset",
+    ),
+    # POST nests dotted names: a fixed value where a generated name needs an object
+    # (every request raised TypeError), or a fixed name the generated one overwrites.
+    (
+        {
+            "http_method": "POST",
+            "since_param": "time_range.start",
+            "extra_params": {"time_range": "last_24_hours"},
+        },
+        "extra_params",
+        "since_param (time_range.start)",
+    ),
+    (
+        {"http_method": "POST", "extra_params": {"from.x": 1}},
+        "extra_params",
+        "extra_params from.x and since_param (from)",
+    ),
+    (
+        {
+            "http_method": "POST",
+            "since_param": "range.start",
+            "extra_params": {"range": {"start": "now-1d"}},
+        },
+        "extra_params",
+        "extra_params range.start and since_param",
+    ),
+    (
+        {"http_method": "POST", "extra_params": {"a": 1, "a.b": 2}},
+        "extra_params",
+        "extra_params a and a.b",
+    ),
+    (
+        {"http_method": "POST", "since_param": "t", "until_param": "t.end"},
+        "until_param",
+        "inside the start-time parameter (since_param is t)",
     ),
 ]
 
