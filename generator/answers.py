@@ -197,6 +197,14 @@ def check_answers(
     return {key: value for key, value in answers.items() if key not in dropped}
 
 
+def accepted_alone(template_root: Path, key: str, value: Any) -> bool:
+    """Whether copier.yml's validator of ``key`` accepts ``value``, judged on its own."""
+    question = template_questions(template_root).get(key) or {}
+    env = _jinja_env(_template_config(template_root))
+    message = _render(env, question.get("validator", ""), {key: value})
+    return message is not UNKNOWN and not str(message).strip()
+
+
 def inapplicable_answers(
     questions: Mapping[str, dict[str, Any]],
     answers: Mapping[str, Any],

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from generator import __version__, template_source
-from generator.answers import check_answers, read_data_file
+from generator.answers import accepted_alone, check_answers, read_data_file
 from generator.errors import UserError, copier_errors, one_line
 from generator.invocation import command_name
 from generator.pack import ANSWERS_FILE
@@ -93,11 +93,12 @@ def run(args: argparse.Namespace) -> int:
     _check_dest_outside_template(dest, args.dest, source)
     answers = read_data_file(args.data_file) if args.data_file else {}
     answers.update(parse_data(args.data))
+    notes: list[str] = []
     if not is_url(source.src):
+        _name_pack_after_folder(Path(source.src), answers, dest, notes)
         answers = check_answers(
             Path(source.src), answers, defaults=args.defaults or not sys.stdin.isatty()
         )
-    notes: list[str] = []
     vcs_ref = choose_ref(
         source, args.vcs_ref, allow_dirty=args.allow_dirty, notes=notes
     )
@@ -114,6 +115,27 @@ def run(args: argparse.Namespace) -> int:
         _note_shipped_copy(dest, args.dest, Path(source.src))
     _print_next_steps(dest)
     return 0
+
+
+def _name_pack_after_folder(
+    template_root: Path, answers: dict, dest: Path, notes: list[str]
+) -> None:
+    """``pack_name`` is DEST's folder name (Packs/<pack_name> in the content repository)
+    unless answered; a note says when the two differ."""
+    if "pack_name" not in answers and accepted_alone(
+        template_root, "pack_name", dest.name
+    ):
+        answers["pack_name"] = dest.name
+    elif answers.get("pack_name", dest.name) != dest.name:
+        notes.append(
+            f"note: pack_name is {answers['pack_name']!r} but the pack's folder is "
+            f"{dest.name!r}; the content repository expects Packs/<pack_name>"
+        )
+    elif "pack_name" not in answers:
+        notes.append(
+            f"note: the folder name {dest.name!r} is not a valid pack name; pack_name "
+            "is derived from the integration ID (rename the folder to match it)"
+        )
 
 
 def resolve_source(template: str | None) -> TemplateSource:

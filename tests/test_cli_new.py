@@ -361,3 +361,46 @@ def test_without_a_terminal_defaults_fill_unanswered_questions(
     answers = answers_of(dest)
     assert answers["integration_id"] == "InitechAlerts"
     assert answers["query_style"] == "time_range"
+
+
+@pytest.mark.parametrize(
+    ("folder", "answers", "pack_name", "note"),
+    [
+        ("SophosCentral", [], "SophosCentral", None),
+        ("x", [], "AcmeEventCollector", "'x' is not a valid pack name"),
+        (
+            "SophosCentral",
+            ["--data", "pack_name=Sophos"],
+            "Sophos",
+            "pack_name is 'Sophos' but the pack's folder is 'SophosCentral'",
+        ),
+    ],
+)
+def test_pack_name_follows_the_folder(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    folder: str,
+    answers: list[str],
+    pack_name: str,
+    note: str | None,
+) -> None:
+    """
+    Given DEST's folder name (Packs/<pack_name> in the content repository)
+    When new renders without a pack_name, or with one that differs
+    Then pack_name is the folder's name when valid; otherwise one note says why not
+    """
+    dest = tmp_path / "Packs" / folder
+    status, _, err = run_new(
+        capsys,
+        str(dest),
+        "--defaults",
+        *HEAD,
+        "--data",
+        "integration_kind=events",
+        *answers,
+    )
+    assert status == 0, err
+    assert answers_of(dest)["pack_name"] == pack_name
+    notes = [line for line in err.splitlines() if "pack_name" in line]
+    assert len(notes) == (1 if note else 0), err
+    assert not note or note in notes[0]

@@ -158,11 +158,13 @@ def test_pack_metadata_lists_marketplacev2_only(pack: Collector) -> None:
     """
     Given a collector pack
     When pack_metadata.json is read
-    Then it is for XSIAM (marketplacev2) only, written as demisto-sdk format writes it
+    Then it is for XSIAM (marketplacev2) only, carries no incident tag such as Alerts,
+        and is written as demisto-sdk format writes it
     """
     text = (pack.root / "pack_metadata.json").read_text(encoding="utf-8")
     metadata = json.loads(text)
     assert metadata["marketplaces"] == ["marketplacev2"]
+    assert metadata["tags"] == []
     assert text == json.dumps(metadata, indent=4, ensure_ascii=False)
 
 

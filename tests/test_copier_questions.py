@@ -121,18 +121,20 @@ def test_lookback_is_not_recorded_for_other_styles(tmp_path: Path) -> None:
     [
         ("Acme Alerts", "AcmeAlerts", "acme-alerts"),
         ("HTTP Log Feed", "HTTPLogFeed", "http-log-feed"),
-        ("O'Reilly's alerts", "OReillysAlerts", "o-reillys-alerts"),
-        ("3Com 2024 Alerts", "ThreeCom2024Alerts", "three-com2024-alerts"),
+        ("O'Reilly's alerts", "OReillysAlerts", "oreillys-alerts"),
+        ("GitLab Audit Events", "GitLabAuditEvents", "gitlab-audit-events"),
+        ("3Com 2024 Alerts", "ThreeCom2024Alerts", "3com-2024-alerts"),
         ("Café Überwachung – Süd", "CafeUberwachungSud", "cafe-uberwachung-sud"),
         ("acme   cloud/audit", "AcmeCloudAudit", "acme-cloud-audit"),
-        ("7" + "x" * 49, "Seven" + "x" * 45, "seven" + "x" * 35),
+        ("7" + "x" * 49, "Seven" + "x" * 45, "7" + "x" * 39),
         ("Abc " * 12 + "Ab", "Abc" * 12 + "Ab", "abc-" * 9 + "abc"),
     ],
 )
 def test_identity_is_derived_from_the_name(
     tmp_path: Path, name: str, integration_id: str, command_prefix: str
 ) -> None:
-    """The ID is PascalCase ASCII (a leading digit spelled out), the prefix kebab-case."""
+    """The ID is PascalCase ASCII (a leading digit spelled out); the prefix is the name's
+    words in kebab-case, spelled as the name spells them."""
     answers = answers_of(render_answers({"integration_name": name}, tmp_path / "pack"))
 
     assert answers["integration_name"] == name
@@ -646,6 +648,40 @@ def test_integration_kind_is_asked_first_and_frozen() -> None:
     assert questions[0] == "integration_kind"
     for key in ("integration_kind", "vendor", "product"):
         assert COPIER_YML[key]["ask"] == f"{{{{ {key} is not defined }}}}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "description"),
+    [
+        ("incidents", "Acme Alerts", "Fetches Acme Alerts events as XSOAR incidents."),
+        (
+            "incidents",
+            "GitLab Audit Events",
+            "Fetches GitLab Audit events as XSOAR incidents.",
+        ),
+        (
+            "events",
+            "Sophos Central Event Collector",
+            "Collects Sophos Central events into Cortex XSIAM.",
+        ),
+        ("events", "Okta Collector", "Collects Okta events into Cortex XSIAM."),
+        ("incidents", "Events", "Fetches Events events as XSOAR incidents."),
+    ],
+)
+def test_default_description_names_the_source_once(
+    tmp_path: Path, kind: str, name: str, description: str
+) -> None:
+    """
+    Given a display name that may end with Events or Event Collector
+    When the description takes its default
+    Then it does not say "events" twice, nor "Event Collector events"
+    """
+    answers = answers_of(
+        render_answers(
+            {"integration_kind": kind, "integration_name": name}, tmp_path / "p"
+        )
+    )
+    assert answers["integration_description"] == description
 
 
 def test_collector_defaults(tmp_path: Path) -> None:

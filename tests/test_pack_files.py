@@ -274,6 +274,7 @@ def test_pack_metadata(pack: Pack) -> None:
     assert metadata["support"] == "community"
     assert metadata["currentVersion"] == "1.0.0"
     assert metadata["categories"] == [pack.answer("category")]
+    assert metadata["tags"] == ["Alerts"]
     assert metadata["marketplaces"] == ["xsoar", "marketplacev2"]
     assert "firstCreated" not in metadata
     # Written the way demisto-sdk format writes it (4 spaces, UTF-8, no final
