@@ -141,11 +141,24 @@ def test_results_logs_and_module_health_are_recorded() -> None:
     demisto.info("two")
     demisto.error("three")
     demisto.updateModuleHealth("Fetched 3 incidents")
-    demisto.updateModuleHealth("API down", is_error=True)
+    demisto.updateModuleHealth("API down")
     state = demisto.server_state()
     assert state.results == [{"Type": 1, "Contents": "x"}]
     assert state.logs == [("debug", "one"), ("info", "two"), ("error", "three")]
-    assert state.module_health == [("Fetched 3 incidents", False), ("API down", True)]
+    assert state.module_health == ["Fetched 3 incidents", "API down"]
+
+
+def test_update_module_health_takes_one_argument_as_the_reference_does() -> None:
+    """
+    Given the reference demistomock's updateModuleHealth(error)
+    When it is called with is_error= (the XSOAR docs' form), or with two arguments
+    Then it raises TypeError, as the reference does, and records nothing
+    """
+    with pytest.raises(TypeError):
+        demisto.updateModuleHealth("API down", is_error=True)
+    with pytest.raises(TypeError):
+        demisto.updateModuleHealth("API down", True)
+    assert demisto.server_state().module_health == []
 
 
 def test_calling_context_and_versions() -> None:

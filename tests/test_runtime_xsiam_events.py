@@ -153,7 +153,7 @@ def test_module_health_messages_and_counters_stay_apart() -> None:
 
     state = demisto.server_state()
     assert state.module_health == [
-        ("The API sent nothing new; the next fetch asks again.", False)
+        "The API sent nothing new; the next fetch asks again."
     ]
     assert state.health_counters == [{"eventsPulled": 1}]
 

@@ -85,6 +85,24 @@ def test_python_compiles_and_has_no_dead_code(
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_module_health_is_reported_as_both_runtimes_accept(
+    rendered: RenderedPacks, name: str
+) -> None:
+    """Every demisto.updateModuleHealth call passes one positional argument: the
+    reference demistomock takes only that (is_error= raises TypeError there)."""
+    for path in python_files(rendered.integration(name)):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "updateModuleHealth"
+            ):
+                assert (
+                    len(node.args) == 1 and not node.keywords
+                ), f"{path.name}:{node.lineno}: {ast.unparse(node)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_integration_code_holds_only_the_chosen_style(
     rendered: RenderedPacks, name: str
 ) -> None:

@@ -55,7 +55,7 @@ class ServerState:
     incidents_json: list[str] = field(default_factory=list)  # each batch as sent
     results: list[Any] = field(default_factory=list)
     logs: list[tuple[str, str]] = field(default_factory=list)
-    module_health: list[tuple[str, bool]] = field(default_factory=list)
+    module_health: list[str] = field(default_factory=list)
     health_counters: list[dict[str, Any]] = field(default_factory=list)
     sent_events: list[SentEvents] = field(default_factory=list)
     calling_context: dict[str, Any] = field(default_factory=dict)
@@ -227,13 +227,17 @@ def log(message: Any) -> None:
     _log("info", message)
 
 
-def updateModuleHealth(message: Any, is_error: bool = False) -> None:
+def updateModuleHealth(error: Any) -> None:
     """Report the run's health: a message shown in Fetch History, or counters such as
-    ``{"eventsPulled": 10}`` (recorded apart, in ``health_counters``)."""
-    if isinstance(message, dict):
-        _state.health_counters.append(_json_round_trip(message, "updateModuleHealth"))
+    ``{"eventsPulled": 10}`` (recorded apart, in ``health_counters``).
+
+    One argument, as the reference demistomock takes: ``is_error=`` raises TypeError
+    there (the server accepts it), so code that must run on both passes none.
+    """
+    if isinstance(error, dict):
+        _state.health_counters.append(_json_round_trip(error, "updateModuleHealth"))
         return
-    _state.module_health.append((str(message), bool(is_error)))
+    _state.module_health.append(str(error))
 
 
 def record_sent_events(batch: SentEvents) -> None:

@@ -167,7 +167,7 @@ def run_fetch(
     state = demisto.server_state()
     if error is None:
         error = _error_entry(state.results)
-    health = state.module_health[-1][0] if state.module_health else None
+    health = state.module_health[-1] if state.module_health else None
     # The server stores the integration context when the integration sets it: unlike
     # lastRun, what a failed run set is kept (e.g. an OAuth2 token it obtained).
     context = json.loads(json.dumps(state.integration_context))
