@@ -28,6 +28,9 @@ TRUE_WORDS = {"y", "yes", "t", "true", "on"}
 COPIER_DEFAULT_EXTENSIONS = ("jinja2_ansible_filters.AnsibleCoreFiltersExtension",)
 SUGGESTIONS = 3
 SUGGESTION_MARGIN = 0.1
+# The longest an answer may be, in characters of its JSON text with YAML aliases expanded:
+# a few lines of aliases otherwise expand into megabytes of generated code.
+MAX_ANSWER_CHARS = 10_000
 
 
 class _Unknown:
@@ -99,7 +102,42 @@ def read_data_file(path: str) -> dict[str, Any]:
         raise UserError(
             f"--data-file {path}: expected a YAML mapping of answers (key: value)"
         )
+    for key, value in data.items():
+        check_size(key, value)
     return data
+
+
+def check_size(key: str, value: Any) -> None:
+    """Refuse an answer longer than MAX_ANSWER_CHARS once its YAML aliases are expanded."""
+    if json_length(value, MAX_ANSWER_CHARS) > MAX_ANSWER_CHARS:
+        raise InvalidAnswerError(
+            key,
+            f"longer than {MAX_ANSWER_CHARS:,} characters (YAML aliases expanded); "
+            f"give at most {MAX_ANSWER_CHARS:,}",
+        )
+
+
+def json_length(value: Any, limit: int) -> int:
+    """The length of ``value``'s JSON text, counted only until it passes ``limit``.
+
+    Walks the value (a shared YAML alias counts each time it is used) and stops as soon
+    as the count passes ``limit``, so an answer that expands exponentially costs no
+    more than ``limit`` steps.
+    """
+    total = 0
+    pending = [value]
+    while pending and total <= limit:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            total += 2 + 4 * len(item)
+            pending.extend(str(key) for key in item)
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            total += 2 + len(item)
+            pending.extend(item)
+        else:
+            total += len(str(item)) + 2
+    return total
 
 
 def yaml_error_message(path: str, error: yaml.YAMLError) -> str:
@@ -152,7 +190,16 @@ def check_types(questions: Mapping[str, dict[str, Any]], answers: Mapping) -> No
 
 
 def _check_type(key: str, type_name: str, value: Any) -> None:
+    if type_name == "int" and not isinstance(value, str):
+        _check_whole_number(key, value)
+        return
     if not isinstance(value, str):
+        return
+    if type_name in ("yaml", "json"):
+        try:
+            check_size(key, yaml.safe_load(value))
+        except yaml.YAMLError:
+            return  # Copier reports the syntax error
         return
     text = value.strip()
     if type_name == "bool" and text.lower() not in YAML_BOOLEANS:
@@ -165,6 +212,19 @@ def _check_type(key: str, type_name: str, value: Any) -> None:
             raise InvalidAnswerError(
                 key, f"{value!r} is not a number; expected an {type_name}"
             ) from None
+
+
+def _check_whole_number(key: str, value: Any) -> None:
+    """Refuse a YAML value for a whole-number question that Copier would cast silently
+    (50.7 to 50, true to 1)."""
+    if isinstance(value, bool):
+        raise InvalidAnswerError(
+            key, f"{_shown(value)} is a boolean; expected a whole number"
+        )
+    if isinstance(value, float) and value.is_integer():
+        return
+    if not isinstance(value, int):
+        raise InvalidAnswerError(key, f"{value!r} is not a whole number")
 
 
 def check_answers(

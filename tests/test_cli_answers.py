@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from generator.answers import (
+    check_size,
+    check_types,
     inapplicable_answers,
     read_data_file,
     template_questions,
@@ -194,3 +197,90 @@ def test_recorded_answers_decide_on_update() -> None:
     ignored = inapplicable_answers(CHAIN, {"c": "3"}, recorded=recorded)
     assert [(item.key, item.deciding) for item in ignored] == [("c", {"b": False})]
     assert inapplicable_answers(CHAIN, {"b": "yes", "c": "3"}, recorded=recorded) == []
+
+
+LAUGHS = """\
+http_method: POST
+extra_params:
+  p1: &a [xxxxxxxxxx, xxxxxxxxxx, xxxxxxxxxx, xxxxxxxxxx, xxxxxxxxxx, xxxxxxxxxx]
+  p2: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  p3: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+  p4: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+  p5: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+  p6: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+  p7: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+  p8: [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+"""
+
+
+def test_answers_file_of_expanding_yaml_aliases_is_refused_at_once(
+    tmp_path: Path,
+) -> None:
+    """Given a ten-line answers file whose YAML aliases expand to gigabytes, When new
+    runs, Then it is refused in one line naming the answer and the size accepted,
+    and nothing is written."""
+    (tmp_path / "answers.yml").write_text(LAUGHS, "utf-8")
+
+    result = xsoar_fetch(
+        "new", "pack", "--defaults", "--data-file", "answers.yml", *HEAD, cwd=tmp_path
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "xsoar-fetch new: error: invalid answer for 'extra_params': longer than "
+        "10,000 characters (YAML aliases expanded); give at most 10,000"
+    )
+    assert not (tmp_path / "pack").exists()
+
+
+def test_expanding_aliases_in_a_data_answer_are_refused() -> None:
+    """Given extra_params with expanding aliases given with --data, When the answers
+    are checked, Then the answer is refused in one line."""
+    text = "{a: &a [xxxxxxxxxx, xxxxxxxxxx], b: &b [*a, *a, *a, *a, *a, *a, *a, *a]"
+    text += ", c: &c [*b, *b, *b, *b, *b, *b, *b, *b], d: [*c, *c, *c, *c, *c, *c, *c]}"
+    with pytest.raises(UserError) as raised:
+        check_types(template_questions(REPO_ROOT), {"extra_params": text})
+
+    assert raised.value.message.startswith("invalid answer for 'extra_params': longer")
+
+
+def test_a_long_answer_within_the_bound_is_read() -> None:
+    """Given extra_params of 100 parameters, When the answers are checked, Then it is
+    accepted (the bound is far above what an API needs)."""
+    params = {f"param_{number}": "value" * 4 for number in range(100)}
+
+    check_types(template_questions(REPO_ROOT), {"extra_params": params})
+    check_size("extra_params", params)
+
+
+@pytest.mark.parametrize(
+    ("answer", "value", "expected"),
+    [
+        ("fetch_limit_default", 50.7, "50.7 is not a whole number"),
+        ("max_window_minutes", True, "true is a boolean; expected a whole number"),
+        ("page_size_max", [100], "[100] is not a whole number"),
+        ("fetch_limit_default", "50.7", "'50.7' is not a number; expected an int"),
+    ],
+)
+def test_whole_number_answers_of_another_type_are_refused(
+    tmp_path: Path, answer: str, value: object, expected: str
+) -> None:
+    """Given a whole-number answer that is a fraction, a boolean or a list in the answers
+    file, When new runs, Then it is refused in one line naming the answer, rather than
+    cast to another number."""
+    (tmp_path / "answers.yml").write_text(yaml.safe_dump({answer: value}), "utf-8")
+
+    result = xsoar_fetch(
+        "new", "pack", "--defaults", "--data-file", "answers.yml", *HEAD, cwd=tmp_path
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"xsoar-fetch new: error: invalid answer for '{answer}': {expected}"
+    )
+    assert not (tmp_path / "pack").exists()
+
+
+def test_whole_number_written_as_a_float_is_accepted() -> None:
+    """Given fetch_limit_default 50.0, When the answers are checked, Then it passes."""
+    check_types(template_questions(REPO_ROOT), {"fetch_limit_default": 50.0})

@@ -31,6 +31,15 @@ NEW_KEYS_OF_REAL_APIS = [
     "max_window_minutes",
     "page_size_max",
 ]
+# Nine levels of YAML aliases, nine uses each: 9**8 copies of one word once expanded.
+EXPANDING_ALIASES = (
+    "{a0: &a0 [xxxxxxxxxx], "
+    + ", ".join(
+        f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]"
+        for level in range(1, 9)
+    )
+    + "}"
+)
 COPIER_YML = yaml.safe_load((REPO_ROOT / "copier.yml").read_text("utf-8"))
 PUBLIC_KEYS = [
     "integration_name",
@@ -586,6 +595,21 @@ BAD_API_ANSWERS = [
         {"http_method": "POST", "since_param": "t", "until_param": "t.end"},
         "until_param",
         "inside the start-time parameter (since_param is t)",
+    ),
+    ({"fetch_limit_default": 50.7}, "fetch_limit_default", "whole number from 1"),
+    ({"fetch_limit_default": True}, "fetch_limit_default", "whole number from 1"),
+    ({"max_window_minutes": True}, "max_window_minutes", "whole number of minutes"),
+    ({"page_size_max": 99.5}, "page_size_max", "whole number from 0"),
+    ({"pagination": "page_number", "first_page": True}, "first_page", "Use 0 or 1"),
+    (
+        {"use_lookback": True, "look_back_default": 2.5},
+        "look_back_default",
+        "whole number of minutes",
+    ),
+    (
+        {"http_method": "POST", "extra_params": EXPANDING_ALIASES},
+        "extra_params",
+        "at most 10,000 characters",
     ),
 ]
 
