@@ -11,12 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from answer_sets import render_pack
 from test_simulate_cli import write_pack
 
 from generator.pack import load_pack
 from generator.simulate import resolve_scenarios, simulate
 from generator.simulate.html_report import (
     DATA_ELEMENT_ID,
+    html_report,
     scenario_figure,
     scenario_series,
 )
@@ -151,3 +153,23 @@ def test_bad_report_path_is_one_line(tmp_path: Path, name: str, fragment: str) -
     assert (
         line.startswith("xsoar-fetch simulate: error: --report ") and fragment in line
     )
+
+
+def test_collector_report_speaks_of_events_sent(tmp_path: Path) -> None:
+    """
+    Given an XSIAM collector pack
+    When its simulation is drawn as a report
+    Then the page, its summary and its charts speak of events sent, never of incidents
+    """
+    pack = load_pack(
+        render_pack({"integration_kind": "events"}, tmp_path / "AcmeEventCollector")
+    )
+    results = simulate(pack, resolve_scenarios(pack, ["steady"], scale=0.2))
+
+    page = html_report(results, "AcmeEventCollector")
+
+    text = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    assert "incident" not in text.lower()
+    assert "<th>events</th>" in text and "the events the integration sent" in text
+    traces = {trace.name for trace in scenario_figure(scenario_series(results[0])).data}
+    assert "events sent" in traces

@@ -13,10 +13,12 @@ import pytest
 from answer_sets import ANSWER_SETS, render_pack
 
 from generator.pack import Pack, load_pack
+from generator.simulate import resolve_scenarios, simulate
 from generator.simulate.events import IDS_AT_CREATION, EventSpec
 from generator.simulate.report import summary_table
 from generator.simulate.runner import (
     DRAIN_EMPTY_RUNS,
+    MALFORMED,
     ScenarioResult,
     quiet_runs_to_drain,
     run_scenario,
@@ -318,3 +320,25 @@ def test_draining_waits_for_a_duplicate_two_windows_late(tmp_path: Path) -> None
     numbers = [run.number for run in result.runs if run.incidents]
     assert result.duplicates == 1
     assert numbers[-1] - numbers[-2] > DRAIN_EMPTY_RUNS + 1  # after > 3 quiet runs
+
+
+def test_events_not_due_are_counted_and_shown(tmp_path: Path) -> None:
+    """
+    Given the malformed scenario, where some events have no usable ID or time
+    When it is simulated and summarised
+    Then the events no incident may come from are counted by reason, the counts add
+        up with what was created and missed, and the summary shows them and says why
+    """
+    pack = load_pack(render_pack({}, tmp_path / "AcmeAlerts"))
+    (result,) = simulate(pack, resolve_scenarios(pack, ["malformed"], scale=0.2))
+
+    assert result.passed
+    not_due = result.not_due
+    assert not_due[MALFORMED] > 0
+    assert result.events == sum(not_due.values()) + result.incidents + result.missed
+    assert result.to_json()["not_due"] == not_due
+    table = summary_table([result])
+    names = [str(column.header) for column in table.columns]
+    column = table.columns[names.index("not due")]
+    assert list(column._cells) == [str(sum(not_due.values()))]
+    assert f"{not_due[MALFORMED]} {MALFORMED}" in str(table.caption)

@@ -31,6 +31,8 @@ DISTRIBUTION = "xsoar-fetch-template"
 REPORT_SUFFIXES = (".html", ".htm")
 DATA_ELEMENT_ID = "simulation-data"
 SHOWN_IDS = 10
+# What a run emits, by kind of integration, and what the integration does with it.
+EMITTED = {"incidents": ("incidents", "created"), "events": ("events", "sent")}
 COLOURS = {
     "served": "#4c78a8",
     "created": "#54a24b",
@@ -125,6 +127,7 @@ def scenario_series(result: ScenarioResult) -> dict[str, Any]:
         )
     return {
         "scenario": result.scenario,
+        "kind": result.kind,
         "description": result.description,
         "passed": result.passed,
         "skipped_reason": result.skipped_reason,
@@ -140,6 +143,7 @@ def scenario_figure(series: dict[str, Any]) -> Any:
 
     runs = series["runs"]
     times = [run["time"] for run in runs]
+    records, done = EMITTED[series["kind"]]
     figure = make_subplots(
         rows=2,
         cols=1,
@@ -147,13 +151,13 @@ def scenario_figure(series: dict[str, Any]) -> Any:
         row_heights=[0.68, 0.32],
         vertical_spacing=0.08,
         subplot_titles=(
-            "Events the API served and incidents created",
-            "Latency of the incidents each run created (minutes)",
+            f"Events the API served and {records} {done}",
+            f"Latency of the {records} each run {done} (minutes)",
         ),
     )
     for key, name, colour in (
         ("served_total", "events served by the API", COLOURS["served"]),
-        ("created_total", "incidents created", COLOURS["created"]),
+        ("created_total", f"{records} {done}", COLOURS["created"]),
     ):
         figure.add_trace(
             go.Scatter(
@@ -264,6 +268,7 @@ def html_report(results: Sequence[ScenarioResult], pack_name: str) -> str:
     from plotly.offline import get_plotlyjs
 
     every = [scenario_series(result) for result in results]
+    records, done = EMITTED[every[0]["kind"] if every else "incidents"]
     sections = []
     for index, series in enumerate(every):
         sections.append(_section(series, index))
@@ -271,7 +276,9 @@ def html_report(results: Sequence[ScenarioResult], pack_name: str) -> str:
     return PAGE.format(
         title=html.escape(f"Fetch simulation: {pack_name}"),
         plotly=get_plotlyjs(),
-        summary=_summary_table(every),
+        summary=_summary_table(every, records),
+        records=records,
+        done=done,
         sections="\n".join(sections),
         data_id=DATA_ELEMENT_ID,
         data=data,
@@ -302,9 +309,10 @@ def _section(series: dict[str, Any], index: int) -> str:
     )
 
 
-def _summary_table(every: list[dict[str, Any]]) -> str:
+def _summary_table(every: list[dict[str, Any]], records: str) -> str:
     columns = ("events", "incidents", "missed", "duplicates", "cycles")
-    head = "".join(f"<th>{name}</th>" for name in ("scenario", "result", *columns))
+    titles = ("scenario", "result", "served", records, "missed", "duplicates", "cycles")
+    head = "".join(f"<th>{name}</th>" for name in titles)
     head += "<th>largest latency (min)</th>"
     rows = []
     for series in every:
@@ -361,11 +369,11 @@ h2 span {{ font-size: 0.8em; margin-left: 0.5rem; }}
 <body>
 <h1>{title}</h1>
 <p>Each chart follows one scenario over simulated time: the events the fake API had
-served (blue) and the incidents the integration created (green); the gap between them is
+served (blue) and the {records} the integration {done} (green); the gap between them is
 what was still to be fetched. A red cross marks the run that should have fetched events
-that were never fetched (missed); an orange diamond a run that created incidents again
+that were never fetched (missed); an orange diamond a run that {done} {records} again
 (duplicated); a grey triangle a run that failed. Below: the latency, from when the API
-served an event to the run that created its incident. Hover for details.</p>
+served an event to the run that fetched it. Hover for details.</p>
 {summary}
 {sections}
 <script type="application/json" id="{data_id}">{data}</script>

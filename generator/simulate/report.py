@@ -113,13 +113,14 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
     emitted = (
         "sent" if any(_noun(result) == "events" for result in results) else "incid."
     )
-    for name in ("events", emitted, "missed", "dup.", "runs", "lat.min", "lastRun B"):
+    names = ("events", "not due", emitted, "missed", "dup.", "runs", "lat.min")
+    for name in (*names, "lastRun B"):
         table.add_column(name, justify="right")
     table.add_column("failed runs", justify="right")
     notes = []
     for result in results:
         if result.skipped_reason is not None:
-            table.add_row(result.scenario, "[yellow]skipped[/yellow]", *[""] * 8)
+            table.add_row(result.scenario, "[yellow]skipped[/yellow]", *[""] * 9)
             notes.append(f"{result.scenario}: skipped: {result.skipped_reason}")
             continue
         verdict = "[green]PASS[/green]" if result.passed else "[red]FAIL[/red]"
@@ -131,10 +132,14 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
             if result.max_latency_minutes is None
             else f"{result.max_latency_minutes:g}"
         )
+        if result.not_due:
+            reasons = ", ".join(f"{n} {why}" for why, n in result.not_due.items())
+            notes.append(f"{result.scenario}: not due: {reasons}")
         table.add_row(
             result.scenario,
             verdict,
             str(result.events),
+            str(sum(result.not_due.values())),
             str(result.incidents),
             str(result.missed),
             str(result.duplicates),

@@ -6,6 +6,7 @@ import gc
 import json
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,11 @@ from generator.simulate.server_loop import (
 # (see quiet_runs_to_drain).
 DRAIN_EMPTY_RUNS = 3
 MAX_ERRORS = 50
+# Why a served event is not due: no incident or sent event may come from it.
+MALFORMED = "malformed (no usable ID or time)"
+BEFORE_FIRST_FETCH = "older than the first fetch"
+UNMATCHED = "never matching the query"
+AFTER_LAST_RUN = "served after the last run"
 SIM_USERNAME = "sim-analyst"
 SIM_QUERY = "status=New"
 FAKE_API_HOST = "fake-api"
@@ -77,6 +83,8 @@ class ScenarioResult:
     served_at: dict[str, datetime] = field(default_factory=dict)
     fetched_in: dict[str, int] = field(default_factory=dict)
     duplicated_in: list[tuple[str, int]] = field(default_factory=list)
+    # Events served that the integration must not fetch, by reason (see NOT_DUE).
+    not_due: dict[str, int] = field(default_factory=dict)
 
     def run_that_missed(self, source_id: str) -> RunRecord | None:
         """The first run after a missed event was served: the one that should have
@@ -116,6 +124,7 @@ class ScenarioResult:
             "errors": self.errors,
             "skipped_reason": self.skipped_reason,
             "limitation": self.limitation,
+            "not_due": self.not_due,
         }
 
 
@@ -270,7 +279,9 @@ def _simulate(
     step = timedelta(minutes=interval)
     end = scenario.start + step * (scenario.cycles - 1)
     query = query_of(params)
-    expected, served_at = _expected(events, end, traits.first_fetch, query is not None)
+    expected, served_at, result.not_due = _expected(
+        events, end, traits.first_fetch, query is not None
+    )
     smallest_limit = min(each.max_fetch for each in every)
     quiet_needed = quiet_runs_to_drain(every, interval)
     drain_cap = math.ceil(len(expected) / smallest_limit) + 10 + quiet_needed
@@ -371,23 +382,33 @@ def _judge_limits(
 
 def _expected(
     events: list[SimEvent], end: datetime, first_fetch: datetime, has_query: bool
-) -> tuple[dict[str, SimEvent], dict[str, datetime]]:
+) -> tuple[dict[str, SimEvent], dict[str, datetime], dict[str, int]]:
     """Events the integration must fetch (well formed, served by ``end``, after first
-    fetch) by ID, and when each became visible to it: visible and matching."""
+    fetch) by ID, when each became visible to it (visible and matching), and how many
+    of the others there are for each reason of NOT_DUE."""
     expected = {}
     served_at = {}
+    not_due: Counter[str] = Counter()
     for event in events:
-        if not event.well_formed or event.time < first_fetch:
+        if not event.well_formed:
+            not_due[MALFORMED] += 1
+            continue
+        if event.time < first_fetch:
+            not_due[BEFORE_FIRST_FETCH] += 1
             continue
         served = event.served_from() if has_query else event.visible_at
-        if served is not None and served <= end:
+        if served is None:
+            not_due[UNMATCHED] += 1
+        elif served > end:
+            not_due[AFTER_LAST_RUN] += 1
+        else:
             key = str(event.id)
             expected[key] = event
             # With a query, ``served`` is already when it was visible and matching.
             served_at[key] = (
                 served if has_query or event.match_at is None else event.served_from()
             )
-    return expected, served_at
+    return expected, served_at, dict(not_due)
 
 
 def _judge(
