@@ -4,6 +4,9 @@ It runs the integration's fetch-incidents (or, for an XSIAM event collector,
 fetch-events) on the stand-in runtime with the YAML defaults plus ``--param`` values,
 prints the incidents (or the events the run would send to XSIAM) and the next lastRun,
 and saves that lastRun to the ``--last-run`` file only with ``--save-last-run``.
+``--command`` runs the Test button (``test-module``) or a command of the YAML instead;
+``--context FILE`` keeps the integration context (an OAuth2 token) between invocations,
+as a server keeps it between runs.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import UserError
-from generator.pack import BOOLEAN_TYPE, CREDENTIALS_TYPE, load_pack
+from generator.pack import BOOLEAN_TYPE, CREDENTIALS_TYPE, Pack, load_pack
 
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from generator.simulate.instance import CommandOutcome
     from generator.simulate.kinds import FetchKind
 
 CREDENTIAL_PARTS = ("identifier", "password")
+TEST_MODULE = "test-module"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,12 +65,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="write the next lastRun to the --last-run file after a successful run",
     )
+    parser.add_argument(
+        "--context",
+        metavar="FILE",
+        help=(
+            "JSON file holding the integration context (e.g. a cached OAuth2 token), "
+            "read before the run and written after it, as a server keeps it"
+        ),
+    )
+    parser.add_argument(
+        "--command",
+        metavar="NAME",
+        help=(
+            "run this command instead of the fetch: test-module (the Test button), or "
+            "a command of the integration's YAML, such as get-events (the prefix may "
+            "be left out)"
+        ),
+    )
+    parser.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an argument of --command (repeatable), e.g. limit=5",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Fetch once; 1 when the run failed (nothing saved)."""
+    """Fetch once (or run ``--command``); 1 when it failed (no lastRun saved)."""
+    if args.command and (args.last_run or args.save_last_run):
+        raise UserError(
+            "--last-run and --save-last-run are for the fetch, not --command"
+        )
+    if args.arg and not args.command:
+        raise UserError("--arg is for --command; a fetch takes --param only")
     if args.save_last_run and not args.last_run:
         raise UserError("--save-last-run needs --last-run FILE (where to save it)")
     if args.save_last_run and not Path(args.last_run).expanduser().parent.is_dir():
@@ -76,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         configuration,
         default_params,
         load_integration,
+        run_command,
         run_fetch,
     )
     from generator.simulate.kinds import kind_of
@@ -87,12 +123,33 @@ def run(args: argparse.Namespace) -> int:
     params = default_params(pack, entries)
     apply_params(params, entries, args.param)
     refuse_missing_required(params, entries)
+    context_file = Path(args.context).expanduser() if args.context else None
+    if context_file and not context_file.parent.is_dir():
+        raise UserError(f"--context {args.context}: its folder does not exist")
+    context = (
+        read_json_object(context_file, "--context") if context_file else None
+    ) or {}
+    if args.command:
+        command = command_of(pack, args.command)
+        command_args = parse_args(pack, command, args.arg)
+        done = run_command(
+            load_integration(pack.py_path), params, command, command_args, context
+        )
+        if context_file:
+            write_json_atomically(context_file, done.integration_context)
+        return _print_command(command, done, args.json)
     state_file = Path(args.last_run) if args.last_run else None
     last_run = read_last_run(state_file) if state_file else None
     kind = kind_of(pack)
     outcome = run_fetch(
-        load_integration(pack.py_path), params, last_run, command=kind.fetch_command
+        load_integration(pack.py_path),
+        params,
+        last_run,
+        integration_context=context,
+        command=kind.fetch_command,
     )
+    if context_file:
+        write_json_atomically(context_file, outcome.integration_context)
     console = Console()
     if not outcome.ok:
         if args.json:
@@ -202,17 +259,66 @@ def refuse_missing_required(
 
 def read_last_run(path: Path) -> dict[str, Any] | None:
     """The lastRun saved in ``path``; None when the file does not exist yet."""
+    return read_json_object(path, "--last-run")
+
+
+def read_json_object(path: Path, option: str) -> dict[str, Any] | None:
+    """The JSON object saved in ``path`` (for ``option``); None when there is no file."""
     if not path.exists():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise UserError(
-            f"--last-run {path}: not a readable JSON file ({error})"
+            f"{option} {path}: not a readable JSON file ({error})"
         ) from error
     if not isinstance(data, dict):
-        raise UserError(f"--last-run {path}: must hold a JSON object, like lastRun")
+        raise UserError(f"{option} {path}: must hold a JSON object")
     return data
+
+
+def declared_commands(pack: Pack) -> dict[str, list[dict[str, Any]]]:
+    """The commands of the integration's YAML, each with its arguments."""
+    script = pack.load_yml().get("script") or {}
+    return {
+        str(command["name"]): list(command.get("arguments") or [])
+        for command in script.get("commands") or []
+        if isinstance(command, dict) and command.get("name")
+    }
+
+
+def command_of(pack: Pack, name: str) -> str:
+    """The command ``--command NAME`` means: test-module, or a YAML command (its name
+    with or without the integration's prefix)."""
+    if name == TEST_MODULE:
+        return name
+    commands = declared_commands(pack)
+    matches = [
+        command
+        for command in commands
+        if command == name or command.endswith(f"-{name}")
+    ]
+    if len(matches) != 1:
+        accepted = ", ".join([TEST_MODULE, *sorted(commands)])
+        raise UserError(f"--command {name}: unknown command; use one of {accepted}")
+    return matches[0]
+
+
+def parse_args(pack: Pack, command: str, pairs: list[str]) -> dict[str, str]:
+    """``--arg KEY=VALUE`` pairs, checked against the command's arguments in the YAML."""
+    known = [str(arg.get("name")) for arg in declared_commands(pack).get(command, [])]
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--arg {pair!r}: use KEY=VALUE, e.g. limit=5")
+        if key.strip() not in known:
+            accepted = ", ".join(sorted(known)) or "none"
+            raise UserError(
+                f"--arg {key.strip()}: {command} has no such argument; it takes {accepted}"
+            )
+        parsed[key.strip()] = value
+    return parsed
 
 
 def write_json_atomically(path: Path, value: Any) -> None:
@@ -229,6 +335,34 @@ def write_json_atomically(path: Path, value: Any) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _print_command(command: str, done: CommandOutcome, as_json: bool) -> int:
+    """Show what a command sent to the war room (or its error); 1 when it failed."""
+    from rich.console import Console
+
+    error = done.error
+    if done.ok and command == TEST_MODULE and done.results != ["ok"]:
+        # The Test button passes only on the string "ok"; anything else is its message.
+        error = "\n".join(str(result) for result in done.results) or "no result"
+    if as_json:
+        print(
+            json.dumps(
+                {"command": command, "error": error, "results": done.results},
+                indent=2,
+                default=str,
+            )
+        )
+    if error is not None:
+        Console(stderr=True).print(
+            f"{command} failed:\n{error}", markup=False, highlight=False
+        )
+        return 1
+    if not as_json:
+        for result in done.results:
+            shown = result.get("HumanReadable") if isinstance(result, dict) else result
+            print(shown if isinstance(shown, str) else json.dumps(result, indent=2))
+    return 0
 
 
 def _record_table(kind: FetchKind, records: list[dict[str, Any]]) -> Table:

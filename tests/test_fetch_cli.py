@@ -215,3 +215,114 @@ def test_fetch_works_for_every_authentication(
     assert len(json.loads(out)["incidents"]) == 3
     assert server.stats.unauthorized == 0
     assert not any(secret in out + err for secret in auth.secrets())
+
+
+def test_test_button_and_get_events_run_as_commands(
+    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi
+) -> None:
+    """
+    Given a live API with five events
+    When fetch runs --command test-module, then --command get-events --arg limit=2
+    Then the first prints ok, the second the war-room table of two events, and neither
+        touches a lastRun
+    """
+    status, out, err = fetch(capsys, *base_args(pack, api, "--command", "test-module"))
+    assert (status, out.strip()) == (0, "ok"), err
+
+    args = base_args(pack, api, "--command", "get-events", "--arg", "limit=2")
+    status, out, err = fetch(capsys, *args, "--json")
+    assert status == 0, err
+    result = json.loads(out)
+    assert result["command"] == f"{pack.answers['command_prefix']}-get-events"
+    (entry,) = result["results"]
+    assert [event["id"] for event in entry["Contents"]] == [1001, 1002]
+    status, out, _ = fetch(capsys, *args)
+    assert status == 0 and "1001" in out and "1003" not in out
+
+
+def test_failed_test_button_exits_1_with_its_message(
+    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi
+) -> None:
+    """
+    Given a wrong API key
+    When fetch runs --command test-module
+    Then it exits 1 and prints the Test button's message, without the key
+    """
+    args = [
+        str(integration_dir(pack.root)),
+        "--param",
+        f"url={api.base_url}",
+        "--param",
+        "credentials=wrong-key",
+        "--command",
+        "test-module",
+    ]
+    status, out, err = fetch(capsys, *args)
+    assert status == 1 and "test-module failed" in err
+    assert "wrong-key" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--command", "delete-everything"], "use one of test-module, "),
+        (["--command", "get-events", "--arg", "size=3"], "it takes "),
+        (["--command", "test-module", "--last-run", "x.json"], "not --command"),
+        (["--arg", "limit=2"], "--arg is for --command"),
+    ],
+)
+def test_bad_command_is_one_line_error(
+    capsys: pytest.CaptureFixture[str],
+    pack: Pack,
+    api: FakeApi,
+    extra: list[str],
+    fragment: str,
+) -> None:
+    """
+    Given an unknown command, an argument it does not take, or options that do not mix
+    When fetch runs
+    Then it exits 2 with one line naming the problem, before any request
+    """
+    status, _, err = fetch(capsys, *base_args(pack, api, *extra))
+    lines = err.strip().splitlines()
+    assert status == 2 and len(lines) == 1 and fragment in lines[0]
+    assert api.stats.requests == 0
+
+
+def test_context_file_keeps_the_oauth2_token_between_invocations(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """
+    Given an OAuth2 pack and a --context file
+    When fetch runs twice, and then get-events, each a new invocation
+    Then one token is requested in all, the file holds the integration context the
+        integration set, and the output never shows the token
+    """
+    from answer_sets import VENDOR_AUTH_SETS
+
+    from generator.simulate.fake_auth import ApiAuth, AuthShape, serve_tokens
+
+    answers = VENDOR_AUTH_SETS["crowdstrike_oauth2_post_token_path"]
+    pack = load_pack(render_pack(answers, tmp_path / "pack"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=30 - 10 * n)) for n in range(3)]
+    shape = ApiShape.from_answers(pack.answers)
+    auth = ApiAuth(AuthShape.from_answers(pack.answers), Credential("client-9", SECRET))
+    events = index_events(specs, shape.time_format)
+    context = tmp_path / "context.json"
+    with FakeApi(shape, events, auth.credential, auth=auth) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        auth.begin_cycle(now)
+        with serve_tokens(auth, server.base_url):
+            args = base_args(pack, server, "--param", "credentials.identifier=client-9")
+            outputs = []
+            for extra in ([], [], ["--command", "get-events"]):
+                status, out, err = fetch(
+                    capsys, *args, "--context", str(context), *extra
+                )
+                assert status == 0, err
+                outputs.append(out + err)
+
+    assert auth.stats.requests == 1
+    assert json.loads(context.read_text("utf-8"))
+    assert not any(secret in "".join(outputs) for secret in auth.secrets())

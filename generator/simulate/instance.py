@@ -198,6 +198,62 @@ def run_fetch(
     )
 
 
+@dataclass
+class CommandOutcome:
+    """What one run of a command other than a fetch (test-module, get-events) did."""
+
+    ok: bool
+    error: str | None
+    results: list[Any]
+    integration_context: dict[str, Any]
+    logs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def run_command(
+    module: ModuleType,
+    params: Mapping[str, Any],
+    command: str,
+    args: Mapping[str, Any] | None = None,
+    integration_context: Mapping[str, Any] | None = None,
+) -> CommandOutcome:
+    """Run ``main()`` once for ``command`` with ``args``, as the server does for a
+    command typed in the war room or the Test button (``test-module``).
+
+    The command fails when it raises, exits with a non-zero status or sends an error
+    entry; the integration context it set is kept either way, as on a server.
+    """
+    demisto = runtime()
+    demisto.reset(
+        command=command,
+        params=dict(params),
+        args=dict(args or {}),
+        integration_context=dict(integration_context or {}),
+    )
+    error: str | None = None
+    try:
+        module.main()
+    except SystemExit as stop:
+        if stop.code not in (0, None):
+            error = f"the integration exited with status {stop.code}"
+    except Exception as failure:  # the integration's failure is the command's outcome
+        error = str(failure) or type(failure).__name__
+    state = demisto.server_state()
+    if error is None:
+        error = _error_entry(state.results)
+    return CommandOutcome(
+        ok=error is None,
+        error=error,
+        results=[
+            item
+            for entry in state.results
+            for item in (entry if isinstance(entry, list) else [entry])
+            if not (isinstance(item, dict) and item.get("Type") == ERROR_ENTRY_TYPE)
+        ],
+        integration_context=json.loads(json.dumps(state.integration_context)),
+        logs=list(state.logs),
+    )
+
+
 def _error_entry(results: list[Any]) -> str | None:
     for entry in results:
         for item in entry if isinstance(entry, list) else [entry]:
