@@ -459,6 +459,20 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "next_url_path": "links.next",
         "has_more_path": "has_more",
     },
+    # A key in the query string (here `token`) and a cursor fetch paged by the next-page
+    # URL in the body, as APIs that write that URL from the request's own query string
+    # (the key included) send it: the key must never be saved with the URL.
+    "query_key_next_url_cursor": {
+        "integration_name": "Query Key Feed",
+        "query_style": "cursor",
+        "auth_type": "api_key_query",
+        "api_key_param": "token",
+        "events_endpoint": "/api/v1/events",
+        "events_path": "events",
+        "since_param": "since",
+        "pagination": "next_url",
+        "next_url_path": "links.next",
+    },
     # Jira Cloud issue search, developer.atlassian.com/cloud/jira/platform/rest/v3/
     # api-group-issue-search: JQL with dates as "yyyy-MM-dd HH:mm" while issues carry
     # ISO 8601 times, startAt/maxResults paging, the issues in `issues`.
