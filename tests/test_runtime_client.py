@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import ssl
+import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -171,24 +173,7 @@ def test_error_handler_takes_over(requests_mock: rm.Mocker, client) -> None:
     assert seen == [429]
 
 
-@pytest.mark.parametrize(
-    ("failure", "pattern"),
-    [
-        (requests.exceptions.ConnectTimeout, "Timed out reaching"),
-        (requests.exceptions.ReadTimeout, "Timed out reaching"),
-        (requests.exceptions.SSLError, "SSL certificate check failed"),
-        (requests.exceptions.ProxyError, "Proxy error"),
-        (requests.exceptions.ConnectionError, "Could not connect to"),
-    ],
-)
-def test_transport_failures_become_readable_demisto_exceptions(
-    requests_mock: rm.Mocker, client, failure: type[Exception], pattern: str
-) -> None:
-    requests_mock.get(f"{BASE}/events", exc=failure)
-    with pytest.raises(DemistoException, match=pattern) as caught:
-        client._http_request("GET", "/events")
-    assert f"{BASE}/events" in str(caught.value)
-    assert isinstance(caught.value.exception, failure)
+# Every exception path of _http_request: tests/test_runtime_client_errors.py.
 
 
 # ---------------------------------------------------------------- response types
@@ -203,9 +188,13 @@ def test_resp_type_variants(requests_mock: rm.Mocker, client) -> None:
     response = client._http_request("GET", "/j", resp_type="response")
     assert isinstance(response, requests.Response)
     assert response.status_code == 200
-    root = client._http_request("GET", "/x", resp_type="xml")
-    assert isinstance(root, ET.Element)
-    assert root.find("item").get("id") == "1"
+    # xml is checked to parse, then the Response is returned; so is an unknown type
+    xml = client._http_request("GET", "/x", resp_type="xml")
+    assert isinstance(xml, requests.Response)
+    assert ET.fromstring(xml.content).find("item").get("id") == "1"
+    assert isinstance(
+        client._http_request("GET", "/j", resp_type="raw"), requests.Response
+    )
 
 
 def test_unparsable_json_raises_demisto_exception(
@@ -261,12 +250,65 @@ class _Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[tuple[str, type[_Handler]]]:
     handler = type("Handler", (_Handler,), {"failures": 0, "hits": 0, "delay": 0.0})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.handle_error = lambda request, address: None  # a client gone after a timeout
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate and key for 127.0.0.1 (made with openssl)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+@pytest.fixture
+def https_server(
+    certificate: tuple[str, str],
+) -> Iterator[tuple[str, type[_Handler]]]:
+    """The same server over TLS: the retrying adapter is mounted for https:// only."""
+    handler = type("Handler", (_Handler,), {"failures": 0, "hits": 0, "delay": 0.0})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.handle_error = lambda request, address: None  # a client gone after a timeout
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}", handler
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -280,36 +322,61 @@ def test_no_retries_unless_asked(server) -> None:
     assert handler.hits == 1
 
 
-def test_retries_with_backoff_recover(server) -> None:
-    url, handler = server
+def test_retries_with_backoff_recover(https_server) -> None:
+    url, handler = https_server
     handler.failures = 2
-    client = BaseClient(url)
+    client = BaseClient(url, verify=False)
     answer = client._http_request(
         "GET", "/events", retries=2, status_list_to_retry=[503], backoff_factor=0
     )
     assert answer == {"hits": 3}
-    # The retrying adapter is for that call only.
+
+
+def test_the_retrying_adapter_stays_on_the_session(https_server) -> None:
+    """
+    Given a client that made one request with retries=2
+    When it makes a later request without retries
+    Then that request is retried too: the adapter stays mounted, as on the server
+    """
+    url, handler = https_server
+    client = BaseClient(url, verify=False)
+    client._http_request(
+        "GET", "/events", retries=2, status_list_to_retry=[503], backoff_factor=0
+    )
     handler.failures, handler.hits = 1, 0
+    assert client._http_request("GET", "/events") == {"hits": 2}
+
+
+def test_retries_are_mounted_for_https_only(server) -> None:
+    """
+    Given an http:// API answering 503 once
+    When a request asks for 2 retries on 503
+    Then it is not retried: the retrying adapter serves https:// only
+    """
+    url, handler = server
+    handler.failures = 1
     with pytest.raises(DemistoException, match=r"\[503\]"):
-        client._http_request("GET", "/events")
+        BaseClient(url)._http_request(
+            "GET", "/events", retries=2, status_list_to_retry=[503], backoff_factor=0
+        )
     assert handler.hits == 1
 
 
-def test_exhausted_retries_report_the_last_status(server) -> None:
-    url, handler = server
+def test_exhausted_retries_report_the_last_status(https_server) -> None:
+    url, handler = https_server
     handler.failures = 10
     with pytest.raises(DemistoException, match=r"\[503\] - Service Unavailable"):
-        BaseClient(url)._http_request(
+        BaseClient(url, verify=False)._http_request(
             "GET", "/events", retries=1, status_list_to_retry=[503], backoff_factor=0
         )
     assert handler.hits == 2
 
 
-def test_exhausted_retries_raising_on_status(server) -> None:
-    url, handler = server
+def test_exhausted_retries_raising_on_status(https_server) -> None:
+    url, handler = https_server
     handler.failures = 10
-    with pytest.raises(DemistoException, match="after 1 retries"):
-        BaseClient(url)._http_request(
+    with pytest.raises(DemistoException, match="^Max Retries Error- ") as caught:
+        BaseClient(url, verify=False)._http_request(
             "GET",
             "/events",
             retries=1,
@@ -317,13 +384,39 @@ def test_exhausted_retries_raising_on_status(server) -> None:
             backoff_factor=0,
             raise_on_status=True,
         )
+    assert isinstance(caught.value.exception, requests.exceptions.RetryError)
 
 
-def test_read_timeout_is_reported(server) -> None:
+def test_read_timeout_propagates_as_requests_raised_it(server) -> None:
+    """
+    Given an API slower than the client's timeout, and no retries
+    When a request is sent
+    Then requests' ReadTimeout arrives unwrapped, as on the server
+    """
     url, handler = server
     handler.delay = 0.5
-    with pytest.raises(DemistoException, match="Timed out reaching"):
+    with pytest.raises(requests.exceptions.ReadTimeout):
         BaseClient(url, timeout=0.1)._http_request("GET", "/events")
+
+
+def test_exhausted_read_timeout_retries_arrive_as_a_connection_error(
+    https_server,
+) -> None:
+    """
+    Given an https API slower than the client's timeout
+    When a request with retries=1 times out twice
+    Then it arrives as DemistoException wrapping a ConnectionError (the retrying
+        adapter turns the read timeout into one), with the server URL advice
+    """
+    url, handler = https_server
+    handler.delay = 0.5
+    with pytest.raises(DemistoException) as caught:
+        BaseClient(url, verify=False, timeout=0.1)._http_request(
+            "GET", "/events", retries=1, backoff_factor=0
+        )
+    assert type(caught.value.exception) is requests.exceptions.ConnectionError
+    assert str(caught.value).startswith("Verify that the server URL parameter")
+    assert handler.hits == 2
 
 
 def test_environment_proxy_is_ignored_with_proxy_false(
@@ -340,5 +433,6 @@ def test_environment_proxy_is_ignored_with_proxy_false(
 
 
 def test_refused_connection_is_reported() -> None:
-    with pytest.raises(DemistoException, match="Could not connect to"):
+    with pytest.raises(DemistoException, match="^Verify that the server URL") as caught:
         BaseClient("http://127.0.0.1:9", timeout=2)._http_request("GET", "/events")
+    assert "Error Type: <ConnectionError>" in str(caught.value)

@@ -715,6 +715,23 @@ def send_events_to_xsiam(
 
 # --------------------------------------------------------------------------- HTTP
 
+CONNECT_TIMEOUT_MESSAGE = (
+    "Connection Timeout Error - potential reasons might be that the Server URL "
+    "parameter is incorrect or that the Server is not accessible from your host."
+)
+SSL_ERROR_MESSAGE = (
+    "SSL Certificate Verification Failed - try selecting 'Trust any certificate' "
+    "checkbox in the integration configuration."
+)
+PROXY_ERROR_MESSAGE = (
+    "Proxy Error - if the 'Use system proxy' checkbox in the integration "
+    "configuration is selected, try clearing the checkbox."
+)
+CONNECTION_ERROR_MESSAGE = (
+    "Verify that the server URL parameter is correct and that you have access to "
+    "the server from your host."
+)
+
 
 class BaseClient:
     """HTTP client base for integrations: one requests session per client.
@@ -742,7 +759,6 @@ class BaseClient:
         self.timeout = timeout
         self._session = requests.Session()
         self._session.trust_env = bool(proxy)
-        self._retry_adapter_mounted = False
         if not verify:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
@@ -752,7 +768,7 @@ class BaseClient:
         except Exception:  # interpreter shutdown: nothing left to close
             pass
 
-    def _mount_adapters(
+    def _mount_retry_adapter(
         self,
         retries: int,
         status_list_to_retry: Iterable[int] | None,
@@ -760,28 +776,20 @@ class BaseClient:
         raise_on_redirect: bool,
         raise_on_status: bool,
     ) -> None:
-        """Mount a retrying adapter for this call, or the plain one back."""
-        if retries > 0:
-            retry = Retry(
-                total=retries,
-                read=retries,
-                connect=retries,
-                status=retries,
-                backoff_factor=backoff_factor,
-                status_forcelist=list(status_list_to_retry or []),
-                allowed_methods=frozenset({"GET", "POST", "PUT"}),
-                raise_on_redirect=raise_on_redirect,
-                raise_on_status=raise_on_status,
-            )
-            adapter = HTTPAdapter(max_retries=retry)
-            self._retry_adapter_mounted = True
-        elif self._retry_adapter_mounted:
-            adapter = HTTPAdapter()
-            self._retry_adapter_mounted = False
-        else:
-            return
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        """Mount a retrying adapter for ``https://`` on the session, where it stays
+        for every later request (as the server's does); ``http://`` never retries."""
+        retry = Retry(
+            total=retries,
+            read=retries,
+            connect=retries,
+            status=retries,
+            backoff_factor=backoff_factor,
+            status_forcelist=list(status_list_to_retry or []),
+            allowed_methods=frozenset({"GET", "POST", "PUT"}),
+            raise_on_redirect=raise_on_redirect,
+            raise_on_status=raise_on_status,
+        )
+        self._session.mount("https://", HTTPAdapter(max_retries=retry))
 
     def _is_status_code_valid(
         self, response: requests.Response, ok_codes: Iterable[int] | None = None
@@ -829,22 +837,29 @@ class BaseClient:
     ) -> Any:
         """Send one HTTP request and return the response as ``resp_type`` says.
 
-        ``resp_type``: ``json`` (default), ``text``, ``content``, ``xml`` (an Element)
-        or ``response``. A status outside ``ok_codes`` (or not ok) raises
-        :class:`DemistoException` carrying the response, unless ``error_handler``
-        takes it; connection failures and timeouts raise it too. Retries happen
-        only when ``retries > 0``.
+        ``resp_type``: ``json`` (default), ``text`` and ``content`` give the body;
+        ``xml`` (checked to parse), ``response`` and any other value the Response. A
+        status outside ``ok_codes`` (or not ok) raises :class:`DemistoException`
+        carrying the response, unless ``error_handler`` takes it. Exactly five
+        ``requests`` failures are wrapped in :class:`DemistoException`: ConnectTimeout,
+        SSLError (raised as is when ``verify`` is off), ProxyError, ConnectionError and
+        RetryError; every other one (ReadTimeout, ChunkedEncodingError, InvalidURL,
+        TooManyRedirects, ...) propagates as ``requests`` raised it. A body that is not
+        JSON with ``resp_type="json"`` raises :class:`DemistoException`. ``retries > 0``
+        mounts a retrying adapter for ``https://`` that stays on the session; an
+        exhausted read timeout then arrives as a wrapped ConnectionError.
         """
         address = full_url or urljoin(self._base_url, url_suffix)
         if params is not None and params_parser is not None:
             params = params_parser(params)
-        self._mount_adapters(
-            retries,
-            status_list_to_retry,
-            backoff_factor,
-            raise_on_redirect,
-            raise_on_status,
-        )
+        if retries > 0:
+            self._mount_retry_adapter(
+                retries,
+                status_list_to_retry,
+                backoff_factor,
+                raise_on_redirect,
+                raise_on_status,
+            )
         try:
             res = self._session.request(
                 method,
@@ -859,36 +874,25 @@ class BaseClient:
                 timeout=timeout if timeout is not None else self.timeout,
                 **kwargs,
             )
+        except requests.exceptions.ConnectTimeout as exc:
+            raise DemistoException(CONNECT_TIMEOUT_MESSAGE, exc) from exc
         except requests.exceptions.SSLError as exc:
-            raise DemistoException(
-                f"SSL certificate check failed for {address}: turn on 'Trust any "
-                f"certificate (not secure)' only if you trust this server. ({exc})",
-                exc,
-            ) from exc
+            if not self._verify:
+                raise  # the instance trusts any certificate: the error as raised
+            raise DemistoException(SSL_ERROR_MESSAGE, exc) from exc
         except requests.exceptions.ProxyError as exc:
+            raise DemistoException(PROXY_ERROR_MESSAGE, exc) from exc
+        except requests.exceptions.ConnectionError as exc:
             raise DemistoException(
-                f"Proxy error reaching {address}: check the system proxy or clear "
-                f"'Use system proxy settings'. ({exc})",
-                exc,
-            ) from exc
-        except requests.exceptions.Timeout as exc:
-            raise DemistoException(
-                f"Timed out reaching {address}: check the server URL and that the "
-                f"server is reachable from this host. ({exc})",
+                f"{CONNECTION_ERROR_MESSAGE}\nError Type: <{type(exc).__name__}>"
+                f"\nError: {exc}",
                 exc,
             ) from exc
         except requests.exceptions.RetryError as exc:
             raise DemistoException(
-                f"Gave up on {address} after {retries} retries. ({exc})", exc
-            ) from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise DemistoException(
-                f"Could not connect to {address}: check the server URL and that the "
-                f"server is reachable from this host. ({exc})",
+                f"Max Retries Error- Request attempts with {retries} retries failed.",
                 exc,
             ) from exc
-        except requests.exceptions.RequestException as exc:
-            raise DemistoException(f"Request to {address} failed: {exc}", exc) from exc
 
         if not self._is_status_code_valid(res, ok_codes):
             if error_handler is not None:
@@ -900,22 +904,22 @@ class BaseClient:
         if return_empty_response and res.status_code in empty_codes and not res.content:
             return res
 
-        try:
-            if resp_type == "json":
+        if resp_type == "json":
+            try:
                 return res.json()
-            if resp_type == "text":
-                return res.text
-            if resp_type == "content":
-                return res.content
-            if resp_type == "xml":
-                return ET.fromstring(res.content)
-            return res
-        except (ValueError, ET.ParseError) as exc:
-            raise DemistoException(
-                f"Failed to parse {resp_type} object from response: {res.content!r}",
-                exc,
-                res,
-            ) from exc
+            except ValueError as exc:
+                raise DemistoException(
+                    f"Failed to parse json object from response: {res.content!r}",
+                    exc,
+                    res,
+                ) from exc
+        if resp_type == "text":
+            return res.text
+        if resp_type == "content":
+            return res.content
+        if resp_type == "xml":
+            ET.fromstring(res.content)  # invalid XML raises a plain ParseError
+        return res
 
 
 # --------------------------------------------------------------------------- look-back fetch
