@@ -10,19 +10,14 @@ query style. Tests and tools that render the template import this module.
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
-import warnings
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import copier
 import yaml
+from render_cache import RenderCache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_FILES = ("copier.yml", "questions", "parts", "template")
 
 ANSWER_SETS: dict[str, dict[str, Any]] = {
     # Every default: time_range, ISO 8601, API key header, no lookback, severity, no query.
@@ -699,40 +694,30 @@ INCIDENT_SETS = {
 
 
 @cache
-def _template_copy() -> Path:
-    """A plain copy of the template (no git), so renders take the working tree as it is."""
-    root = Path(tempfile.mkdtemp(prefix="xsoar-fetch-template-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
-    for name in TEMPLATE_FILES:
-        source = REPO_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy2(source, root / name)
-    return root
+def _render_cache() -> RenderCache:
+    """The render cache of this checkout's template tree."""
+    return RenderCache(REPO_ROOT)
+
+
+def cached_pack(answers: dict[str, Any], exclude: tuple[str, ...] = ()) -> Path:
+    """The shared rendered pack of ``answers``: for reading only, never write into it.
+
+    Every test file and xdist worker reads the same folder (see render_cache.py).
+    """
+    return _render_cache().pack(answers, exclude)
 
 
 def render_pack(
     answers: dict[str, Any], dest: Path | str, exclude: tuple[str, ...] = ()
 ) -> Path:
-    """Render the template with ``answers`` (defaults for the rest) into ``dest``.
+    """The template rendered with ``answers`` (defaults for the rest), copied to ``dest``.
 
-    Returns the pack's root folder (``dest``). Rendering uses the working tree's template,
-    never a git tag, and no ``--trust``; ``exclude`` leaves out the paths it matches.
+    Returns the pack's root folder (``dest``), which the caller may change freely. The
+    render itself is done once per answers and template tree (render_cache.py), from
+    the working tree's template, never a git tag, and with no ``--trust``; ``exclude``
+    leaves out the paths it matches.
     """
-    dest = Path(dest)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        copier.run_copy(
-            str(_template_copy()),
-            dest,
-            data=answers,
-            defaults=True,
-            unsafe=False,
-            quiet=True,
-            exclude=list(exclude),
-        )
-    return dest
+    return _render_cache().copy(answers, Path(dest), exclude)
 
 
 def render_answers(answers: dict[str, Any], dest: Path | str) -> Path:

@@ -14,6 +14,8 @@ import yaml
 from generator.cli import main
 from generator.update import find_conflicts
 
+# Each test builds git template repositories and updates through them: the git tier.
+pytestmark = pytest.mark.git
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_MARKER = "# Template 0.2.0: this line arrives with the update."
 USER_TOP_EDIT = "# Local note: keep this line across template updates."

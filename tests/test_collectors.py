@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from answer_sets import COLLECTOR_SETS, integration_dir, render_pack
+from answer_sets import COLLECTOR_SETS, cached_pack, integration_dir
 from markdown_it import MarkdownIt
 
 MARKDOWN = MarkdownIt("commonmark").enable("table")
@@ -54,15 +54,18 @@ class Collector:
         return self.root / "ModelingRules" / f"{self.stem}ModelingRules"
 
 
+class Collectors(dict):
+    """Each collector answer set's shared rendered pack, read on first use."""
+
+    def __missing__(self, name: str) -> Collector:
+        self[name] = Collector(cached_pack(COLLECTOR_SETS[name]), COLLECTOR_SETS[name])
+        return self[name]
+
+
 @pytest.fixture(scope="module")
-def collectors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Collector]:
-    """Every collector answer set rendered once."""
-    return {
-        name: Collector(
-            render_pack(answers, tmp_path_factory.mktemp(name) / "pack"), answers
-        )
-        for name, answers in COLLECTOR_SETS.items()
-    }
+def collectors() -> dict[str, Collector]:
+    """Every collector answer set, rendered once for every test file and worker."""
+    return Collectors()
 
 
 @pytest.fixture(params=sorted(COLLECTOR_SETS))

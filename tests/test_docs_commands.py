@@ -120,3 +120,21 @@ def test_question_table_states_every_numeric_range() -> None:
     for key, (low, high) in ranges.items():
         (row,) = (row for row in rows if f"`{key}`" in row.split("|")[1])
         assert f"{low} to {high}" in row, key
+
+
+def test_ci_runs_the_readme_test_command_then_the_slow_tiers() -> None:
+    """
+    Given the README's test command (the fast tier) and .ci/run
+    When both are read
+    Then the getting-started guide and the developers' section give the same command,
+        it leaves out the slow tiers, and .ci/run runs it and then the slow tiers
+    """
+    commands = re.findall(
+        r"^\.venv/bin/python (-m pytest [^#\n]*?)\s*(?:#.*)?$", README, re.M
+    )
+    fast = [command for command in commands if '-m "not slow"' in command]
+    assert len(set(fast)) == 1, commands
+    ci = (REPO_ROOT / ".ci" / "run").read_text("utf-8")
+    lines = [line.strip() for line in ci.splitlines()]
+    runs = [line for line in lines if line.startswith("python -m pytest")]
+    assert runs == [f"python {fast[0]}", "python -m pytest -n auto -m slow"]

@@ -21,6 +21,8 @@ from generator.template_source import (
     TEMPLATE_FILES,
 )
 
+# Builds the wheel and installs it as a tool: the wheel tier.
+pytestmark = pytest.mark.wheel
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

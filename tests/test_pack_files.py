@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from answer_sets import INCIDENT_SETS, integration_dir, render_pack
+from answer_sets import INCIDENT_SETS, cached_pack, integration_dir, render_pack
 from markdown_it import MarkdownIt
 
 SECTIONS = {
@@ -66,18 +66,23 @@ class Pack:
         return self.answers.get(key, default)
 
 
-@pytest.fixture(scope="module")
-def packs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pack]:
-    """Every incidents answer set rendered once, with the answers Copier recorded
-    (collectors' files: test_collectors.py)."""
-    rendered = {}
-    for name, answers in INCIDENT_SETS.items():
-        root = render_pack(answers, tmp_path_factory.mktemp(name) / "pack")
+class Packs(dict):
+    """Each incidents answer set's shared rendered pack, read on first use."""
+
+    def __missing__(self, name: str) -> Pack:
+        root = cached_pack(INCIDENT_SETS[name])
         recorded = yaml.safe_load(
             (root / ".copier-answers.yml").read_text(encoding="utf-8")
         )
-        rendered[name] = Pack(root, recorded)
-    return rendered
+        self[name] = Pack(root, recorded)
+        return self[name]
+
+
+@pytest.fixture(scope="module")
+def packs() -> dict[str, Pack]:
+    """Every incidents answer set, with the answers Copier recorded, rendered once for
+    every test file and worker (collectors' files: test_collectors.py)."""
+    return Packs()
 
 
 @pytest.fixture(params=sorted(INCIDENT_SETS))
@@ -196,7 +201,8 @@ def test_yaml_connect_parameters(pack: Pack) -> None:
 def test_yaml_credentials_follow_auth_type(
     packs: dict[str, Pack], auth_type: str, display: str | None, hidden_username: bool
 ) -> None:
-    matching = [p for p in packs.values() if p.answer("auth_type") == auth_type]
+    every = [packs[name] for name in sorted(INCIDENT_SETS)]
+    matching = [p for p in every if p.answer("auth_type") == auth_type]
     assert matching, f"no answer set uses auth_type {auth_type}"
     for pack in matching:
         params = pack.params()

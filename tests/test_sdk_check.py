@@ -303,6 +303,7 @@ def real_sdk() -> SdkEnv:
     return ensure_sdk_env()
 
 
+@pytest.mark.sdk
 @pytest.mark.skipif(
     not RUN_REAL_SDK,
     reason="real demisto-sdk checks need CI=true or XSOAR_FETCH_SDK=1 "
@@ -324,6 +325,7 @@ def test_answer_set_passes_the_real_sdk(
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.sdk
 @pytest.mark.skipif(not RUN_REAL_SDK, reason="needs CI=true or XSOAR_FETCH_SDK=1")
 def test_check_sdk_cli_on_default_pack(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -13,6 +13,8 @@ import yaml
 
 from generator.template_source import TEMPLATE_ENV_VAR, TEMPLATE_FILES
 
+# Each test renders from a git template (tags, HEAD, dirty trees): the git tier.
+pytestmark = pytest.mark.git
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COPIER = shutil.which("copier", path=str(Path(sys.executable).parent)) or "copier"
 COPIER_NO_TAGS = "No git tags found"
