@@ -7,7 +7,7 @@ that runs the fast tier, as CI does), and prints both wall times and their ratio
 goal is a ratio of at most 150. The clone is run with this interpreter (its installed
 dependencies), the clone's own code first on the path.
 
-Usage: python benchmarks/suite_vs_new.py [--new-runs N] [--keep]
+Usage: python benchmarks/suite_vs_new.py [--new-runs N] [--workers N] [--keep]
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--new-runs", type=int, default=3, help="runs of new (fastest)")
     parser.add_argument("--keep", action="store_true", help="keep the clone")
+    parser.add_argument(
+        "--workers", help="xdist workers instead of the command's -n (e.g. 2)"
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="xsoar-fetch-ratio-"))
@@ -87,6 +90,8 @@ def main() -> None:
         new_time = min(new_times)
 
         command = readme_test_command((clone / "README.md").read_text("utf-8"))
+        if args.workers and "-n" in command:
+            command[command.index("-n") + 1] = args.workers
         print(f"clone of {head}; README's test command: python {shlex.join(command)}")
         suite_time = timed([sys.executable, *command], clone, env, quiet=False)
     finally:
