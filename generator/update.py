@@ -20,6 +20,7 @@ from generator.errors import ConflictError, UserError, copier_errors
 from generator.invocation import command_name
 from generator.new import check_uncommitted, parse_data, record_commit, record_source
 from generator.pack import ANSWERS_FILE, Pack, load_pack
+from generator.release_notes import changelog_at, write_release_notes
 from generator.template_source import TEMPLATE_CONFIG, is_url
 
 CONFLICT_MARKER = re.compile(rb"^(?:<{7}|>{7})(?: |$)", re.MULTILINE)
@@ -88,6 +89,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "accept an answer change after which the fetch cannot read the position "
             "its instances saved (query_style, or the cursor style's pagination): "
             "their next fetch starts again from the first fetch time"
+        ),
+    )
+    parser.add_argument(
+        "--no-release-notes",
+        action="store_true",
+        help=(
+            "do not write ReleaseNotes/<next version>.md nor raise currentVersion in "
+            "pack_metadata.json (for a pack outside the content repository)"
         ),
     )
     parser.add_argument(
@@ -162,6 +171,20 @@ def run(args: argparse.Namespace) -> int:
     if unchanged:
         print(f"{args.dest} is already up to date with template {after}.")
         return 0
+    if not args.no_release_notes:
+        template = recorded.absolute or recorded.src
+        notes_path = write_release_notes(
+            root,
+            str(pack.answers.get("integration_name", pack.integration_id)),
+            str(recorded.commit),
+            str(after),
+            None if is_url(template) else changelog_at(Path(template), str(after)),
+        )
+        print(
+            f"Wrote {notes_path.relative_to(root)} and raised currentVersion in "
+            f"pack_metadata.json (--no-release-notes for a pack outside the content "
+            "repository)."
+        )
     print(
         f"Updated {args.dest} from template {recorded.commit} to {after}. "
         f"Review with 'git diff', run '{command_name()} check', then commit."

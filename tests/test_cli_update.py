@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +21,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_MARKER = "# Template 0.2.0: this line arrives with the update."
 USER_TOP_EDIT = "# Local note: keep this line across template updates."
 USER_BOTTOM_EDIT = "# Local trailing note that collides with the template's."
+CHANGELOG_0_1_0 = "## 0.1.0\n\n### Template\n\n- The first template.\n"
+CHANGELOG_0_2_0 = (
+    "# Changelog\n\n## 0.2.0\n\n### Template\n\n- The code ends with a note\n"
+    "  from the template.\n\n### Command\n\n- A command change packs do not see.\n\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -64,12 +70,14 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy2(REPO_ROOT / "copier.yml", repo / "copier.yml")
         for folder in ("questions", "parts", "template"):
             shutil.copytree(REPO_ROOT / folder, repo / folder)
+        (repo / "CHANGELOG.md").write_text(CHANGELOG_0_1_0, "utf-8")
         git(repo, "init", "-q", "-b", "main")
         commit_all(repo, "Template 0.1.0")
         git(repo, "tag", "v0.1.0")
         code = integration_template(repo)
         text = code.read_text(encoding="utf-8")
         code.write_text(text.rstrip("\n") + "\n" + TEMPLATE_MARKER + "\n", "utf-8")
+        (repo / "CHANGELOG.md").write_text(CHANGELOG_0_2_0 + CHANGELOG_0_1_0, "utf-8")
         commit_all(repo, "Template 0.2.0")
         git(repo, "tag", "v0.2.0")
     return repo
@@ -376,3 +384,39 @@ def test_find_conflicts_unmerged_paths(repo: Path) -> None:
     (repo / "a.txt").write_text("one\nTWO\nthree\n", "utf-8")
     assert "a.txt" in git(repo, "ls-files", "-u")
     assert find_conflicts(repo) == ["a.txt"]
+
+
+def test_update_writes_release_notes_and_raises_the_version(project: Path) -> None:
+    """
+    Given a pack at template v0.1.0, version 1.0.0
+    When it is updated to v0.2.0
+    Then ReleaseNotes/1_0_1.md names the integration, both template versions and the
+        template's changes between them (not the command's), and currentVersion is 1.0.1
+    """
+    assert main(["update", str(project)]) == 0
+
+    metadata = json.loads((project / "pack_metadata.json").read_text("utf-8"))
+    assert metadata["currentVersion"] == "1.0.1"
+    notes = (project / "ReleaseNotes" / "1_0_1.md").read_text("utf-8")
+    assert notes.splitlines() == [
+        "",
+        "#### Integrations",
+        "",
+        "##### Acme Alerts",
+        "",
+        "- Updated the integration to template version v0.2.0 (from v0.1.0).",
+        "- The code ends with a note from the template.",
+    ]
+
+
+def test_no_release_notes_leaves_the_version(project: Path) -> None:
+    """
+    Given a pack outside the content repository
+    When it is updated with --no-release-notes
+    Then no release notes are written and currentVersion stays 1.0.0
+    """
+    assert main(["update", str(project), "--no-release-notes"]) == 0
+
+    metadata = json.loads((project / "pack_metadata.json").read_text("utf-8"))
+    assert metadata["currentVersion"] == "1.0.0"
+    assert not (project / "ReleaseNotes").exists()
