@@ -201,6 +201,10 @@ def test_json_report_has_the_documented_shape(
         "errors",
         "skipped_reason",
         "limitation",
+        "not_due",
+        "leaks",
+        "link_problems",
+        "held_back",
     }
     assert steady["scenario"] == "steady" and steady["skipped_reason"] is None
     assert steady["events"] == steady["incidents"] > 0

@@ -381,7 +381,7 @@ def test_oauth2_pack_renews_its_token_and_survives_revocation(
     assert result.requests >= result.cycles
 
 
-def test_a_leaked_secret_or_token_makes_runs_invalid() -> None:
+def test_a_leaked_secret_or_token_fails_the_secrets_check() -> None:
     """
     Given runs whose error, lastRun, logs or incidents hold the secret or a token
     When the runs are judged
@@ -414,7 +414,7 @@ def test_a_leaked_secret_or_token_makes_runs_invalid() -> None:
         kind=INCIDENT_KIND,
     )
 
-    assert result.invalid == 3 and not result.passed
+    assert result.leaks == 3 and result.invalid == 0 and not result.passed
     places = [error for error in result.errors if "appears in" in error]
     assert [place.split(" appears in ")[1] for place in places] == [
         "the error message",

@@ -42,6 +42,9 @@ SCENARIO_NAMES = (
     "last-run-growth",
     "late-ids",
     "token-revoked",
+    "echoed-query",
+    "relative-links",
+    "foreign-next-link",
 )
 SCENARIO_FILE_SUFFIXES = (".yml", ".yaml", ".json")
 

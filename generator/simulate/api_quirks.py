@@ -2,7 +2,9 @@
 
 A scenario turns them on one by one (``api:`` keys of a scenario file): a budget of
 requests a minute (HTTP 429 past it), cursors that expire (HTTP 400 when used after
-that), rows the API repeats inside a page, and a ``limit`` parameter the API ignores.
+that), rows the API repeats inside a page, a ``limit`` parameter the API ignores, and
+next-page URLs written another way (``next_links``: repeating the request's own query
+string, credential included; relative; or on another host).
 The fake API (:mod:`generator.simulate.fake_api`) asks the pieces here what to do.
 """
 
@@ -19,7 +21,21 @@ from generator.simulate.events import SimEvent
 
 RATE_WINDOW = timedelta(minutes=1)
 RETRY_AFTER_SECONDS = 60
-QUIRK_KEYS = ("rate_limit", "cursor_expiry", "duplicate_rows", "ignore_limit")
+QUIRK_KEYS = (
+    "rate_limit",
+    "cursor_expiry",
+    "duplicate_rows",
+    "ignore_limit",
+    "next_links",
+)
+# How the API writes its next-page URLs (next_url and link_header paging): after the
+# query string of the request it answers, credential included; relative (a path and
+# query, a query alone, a path relative to the endpoint's folder, in turn); or on
+# another host, which must never receive a request.
+ECHO_QUERY = "echo_query"
+RELATIVE = "relative"
+FOREIGN_HOST = "foreign_host"
+NEXT_LINKS = (ECHO_QUERY, RELATIVE, FOREIGN_HOST)
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,7 @@ class ApiQuirks:
     cursor_expiry: timedelta | None = None  # a cursor is refused this long after sent
     duplicate_rows: float = 0.0  # share of events the API returns twice in a row
     ignore_limit: bool = False  # pages hold up to the page cap whatever limit asks
+    next_links: str = ""  # how next-page URLs are written: "" (full URLs) or NEXT_LINKS
 
     @classmethod
     def from_file(cls, api: Mapping[str, Any]) -> ApiQuirks:
@@ -61,11 +78,17 @@ class ApiQuirks:
         ignore = api.get("ignore_limit", False)
         if not isinstance(ignore, bool):
             raise ValueError(f"api.ignore_limit must be true or false, got {ignore!r}")
+        links = api.get("next_links", "")
+        if links not in ("", *NEXT_LINKS):
+            raise ValueError(
+                f"api.next_links must be one of {', '.join(NEXT_LINKS)}, got {links!r}"
+            )
         return cls(
             rate_limit=rate,
             cursor_expiry=None if expiry is None else timedelta(minutes=expiry),
             duplicate_rows=float(share),
             ignore_limit=ignore,
+            next_links=links,
         )
 
 

@@ -27,6 +27,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 import requests
 
 from generator.simulate import fake_paging, fake_request, in_process
+from generator.simulate.api_quirks import FOREIGN_HOST as FOREIGN_LINKS
 from generator.simulate.api_quirks import (
     RETRY_AFTER_SECONDS,
     ApiQuirks,
@@ -64,6 +65,8 @@ NEXT_CURSOR_MODES = (CURSOR_ALWAYS, CURSOR_WHEN_MORE, CURSOR_SOMETIMES)
 # The fake API's host; each API gets a port of its own (nothing listens: the requests
 # are answered in-process).
 FAKE_HOST = "fake-api.test"
+# The host next-page URLs point to with api.next_links foreign_host (a port of its own).
+FOREIGN_HOST = "foreign-host.test"
 # Where a page's events go in its envelope before they are written in (a JSON string
 # no reference or flag can hold).
 _EVENTS_MARK = "\x04events\x04"
@@ -174,6 +177,13 @@ class ApiStats:
     bad_requests: int = 0
     rate_limited: int = 0
     injected: list[str] = field(default_factory=list)
+    # next-page URLs written as api.next_links says that the client had to read, those
+    # of them on the other host (foreign_host), the requests
+    # that host got, and how many of them carried the credential
+    links_written: int = 0
+    foreign_links: int = 0
+    foreign_requests: int = 0
+    foreign_credentialed: int = 0
 
 
 class BadRequest(Exception):
@@ -319,6 +329,8 @@ class FakeApi:
         self._cycle_requests = 0
         # Each API gets an address of its own, answered in-process while it serves.
         self.netloc = f"{FAKE_HOST}:{next(_ports)}"
+        self.foreign_netloc = f"{FOREIGN_HOST}:{next(_ports)}"
+        self._links_written = 0
         self._serving: AbstractContextManager[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
@@ -435,7 +447,7 @@ class FakeApi:
             )
             if method == "POST":
                 params = {**params, **_body_params(body)}
-            return self.respond(params, method)
+            return self.respond(params, method, parts.query)
         except BadRequest as error:
             self.stats.bad_requests += 1
             return Response(HTTPStatus.BAD_REQUEST, {"error": str(error)})
@@ -443,6 +455,8 @@ class FakeApi:
     def _route(self, request: in_process.Request) -> requests.Response | None:
         """Answer a request to this API's address in-process (None: not for this API)."""
         parts = urlsplit(request.url)
+        if parts.netloc.lower() == self.foreign_netloc:
+            return self._foreign_answer(request, parts)
         if parts.netloc.lower() != self.netloc:
             return None
         body = request.body or b""
@@ -464,8 +478,55 @@ class FakeApi:
         headers["Content-Length"] = str(len(data))
         return in_process.respond(request, answer.status, data, headers)
 
-    def respond(self, params: Mapping[str, Any], method: str = "GET") -> Response:
-        """The answer to a list request with these parameters (``BadRequest`` if bad)."""
+    def _foreign_answer(
+        self, request: in_process.Request, parts: SplitResult
+    ) -> requests.Response:
+        """The other host's answer (an empty page, as a harvesting host would give),
+        counting the request and whether it carried the credential."""
+        query = parse_qs(parts.query, keep_blank_values=True)
+        with self._lock:
+            self.stats.foreign_requests += 1
+            if self.shape.auth_type != "none" and self.auth.authorized(
+                request.headers, query
+            ):
+                self.stats.foreign_credentialed += 1
+        headers = {"Content-Type": "application/json", "Content-Length": "2"}
+        return in_process.respond(request, HTTPStatus.OK, b"[]", headers)
+
+    def _written(self, page: Page, query: str, needed: bool) -> Page:
+        """A page's next-page URL as api.next_links writes it (body and Link header);
+        ``needed``: the response does not say that no page follows, so the client must
+        read the URL (counted in ``links_written`` and ``foreign_links``)."""
+        links = self.quirks.next_links
+        if (
+            not links
+            or not page.next_reference
+            or self.shape.pagination
+            not in (
+                fake_paging.NEXT_URL,
+                fake_paging.LINK_HEADER,
+            )
+        ):
+            return page
+        foreign = f"http://{self.foreign_netloc}"
+        with self._lock:
+            turn = self._links_written
+            self._links_written += 1
+            if needed:
+                self.stats.links_written += 1
+                if links == FOREIGN_LINKS:
+                    self.stats.foreign_links += 1
+        url = fake_paging.written_link(page.next_reference, links, query, turn, foreign)
+        headers = dict(page.headers)
+        if "Link" in headers:
+            headers["Link"] = f'<{url}>; rel="next"'
+        return replace(page, next_reference=url, headers=headers)
+
+    def respond(
+        self, params: Mapping[str, Any], method: str = "GET", query: str = ""
+    ) -> Response:
+        """The answer to a list request with these parameters (``BadRequest`` if bad);
+        ``query`` is the request's query string as sent (next links may repeat it)."""
         shape = self.shape
         try:
             texts = fake_request.text_params(params)
@@ -500,6 +561,7 @@ class FakeApi:
         if not page and self.empty_as_204:
             return Response(HTTPStatus.NO_CONTENT, None, page_info.headers)
         flag = fake_paging.more_flag(shape.has_more_path, more)
+        page_info = self._written(page_info, query, flag is None or more)
         reference_path = self._reference_path()
         if not shape.events_path and not reference_path and flag is None:
             return Response(HTTPStatus.OK, None, page_info.headers, text=events_text)

@@ -13,7 +13,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from generator.simulate.api_quirks import ECHO_QUERY, FOREIGN_HOST, RELATIVE
 from generator.simulate.fake_request import RequestError
 
 OFFSET = "offset"
@@ -124,3 +126,29 @@ def ordered(events: Sequence[Any], sort_order: str, key: Any) -> list[Any]:
     if sort_order == "unordered":
         return sorted(events, key=key)
     return list(events)
+
+
+def written_link(
+    url: str, links: str, request_query: str, turn: int, foreign: str
+) -> str:
+    """A next-page URL (``url``, the API's own full one) as an API whose links are
+    written ``links`` way (api_quirks.NEXT_LINKS) sends it.
+
+    ``echo_query``: after the query string of the request it answers (a credential the
+    request carried included, its page token left out); ``relative``: a path and query,
+    or a query alone, by ``turn``; ``foreign_host``: the same path and query on
+    ``foreign`` (scheme and host).
+    """
+    parts = urlsplit(url)
+    if links == ECHO_QUERY:
+        echoed = [
+            pair
+            for pair in request_query.split("&")
+            if pair and pair.partition("=")[0] != PAGE_TOKEN
+        ]
+        return urlunsplit(parts._replace(query="&".join([*echoed, parts.query])))
+    if links == RELATIVE:
+        return f"{parts.path}?{parts.query}" if turn % 2 == 0 else f"?{parts.query}"
+    if links == FOREIGN_HOST:
+        return f"{foreign}{parts.path}?{parts.query}"
+    return url

@@ -127,6 +127,7 @@ class FetchOutcome:
     logs: list[tuple[str, str]] = field(default_factory=list)
     records_json: str = ""
     ended: str = "returned"  # or "exit <status>", or "exception"
+    health_messages: list[str] = field(default_factory=list)  # every one of the run
 
 
 def run_fetch(
@@ -184,6 +185,7 @@ def run_fetch(
             logs=list(state.logs),
             records_json="\n".join(sent_json),
             ended=ended,
+            health_messages=list(state.module_health),
         )
     return FetchOutcome(
         ok=True,
@@ -195,6 +197,7 @@ def run_fetch(
         logs=list(state.logs),
         records_json="\n".join(state.incidents_json + sent_json),
         ended=ended,
+        health_messages=list(state.module_health),
     )
 
 

@@ -118,15 +118,20 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
         table.add_column(name, justify="right")
     table.add_column("failed runs", justify="right")
     notes = []
+    skipped: dict[str, list[str]] = {}  # skip reason -> scenarios, said once
     for result in results:
         if result.skipped_reason is not None:
             table.add_row(result.scenario, "[yellow]skipped[/yellow]", *[""] * 9)
-            notes.append(f"{result.scenario}: skipped: {result.skipped_reason}")
+            skipped.setdefault(result.skipped_reason, []).append(result.scenario)
             continue
         verdict = "[green]PASS[/green]" if result.passed else "[red]FAIL[/red]"
         if result.limitation:
             verdict = "[red]FAIL[/red] (limitation)"
             notes.append(f"{result.scenario}: limitation: {result.limitation}")
+        if result.held_back and result.missed:
+            notes.append(
+                f"{result.scenario}: {result.missed} held back: {result.held_back}"
+            )
         latency = (
             ""
             if result.max_latency_minutes is None
@@ -148,6 +153,9 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
             str(result.max_last_run_bytes),
             str(sum(1 for run in result.runs if not run.ok)),
         )
+    notes = [
+        f"{', '.join(names)}: skipped: {reason}" for reason, names in skipped.items()
+    ] + notes
     if notes:
         table.caption = "; ".join(notes)
         table.caption_justify = "left"
@@ -243,6 +251,10 @@ def _problems(result: ScenarioResult) -> Iterator[str]:
         yield f"missed {result.missed}: {_some(result.missed_ids)}"
     if result.limitation:
         yield f"documented limitation of this fetch: {result.limitation}"
+    if result.held_back and result.missed:
+        yield f"held back by the API, as expected here: {result.held_back}"
+    if result.leaks:
+        yield f"secrets check failed {result.leaks} times (places below)"
     if result.duplicate_ids:
         yield f"duplicated {result.duplicates}: {_some(result.duplicate_ids)}"
     failures = [error for error in result.errors if "(injected" not in error]

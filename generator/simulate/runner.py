@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import dateparser
 
 from generator.errors import UserError
 from generator.pack import Pack
+from generator.simulate.api_quirks import FOREIGN_HOST
 from generator.simulate.events import SimEvent, index_events
 from generator.simulate.fake_api import ApiShape, FakeApi
 from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential, serve_tokens
@@ -97,12 +98,28 @@ class ScenarioResult:
     requests: int = 0
     token_requests: int = 0
     kind: str = "incidents"
+    # the secrets check: places where a credential or token appeared (lastRun, context,
+    # incidents, Fetch History, errors, logs) and requests that reached another host
+    leaks: int = 0
+    # with api.next_links: runs given a next-page URL on another host that neither
+    # failed nor said so naming it, and a scenario whose API never had to send a URL
+    link_problems: int = 0
+    # why missed events are this scenario's expected outcome (the API keeps them behind
+    # a next-page URL on another host), or None
+    held_back: str | None = None
 
     @property
     def passed(self) -> bool:
-        """Skipped, or nothing missed, duplicated or invalid, no run over its limit."""
+        """Skipped, or nothing missed (unless held back by the API), duplicated or
+        invalid, no run over its limit, no secret leaked, no run silent on a refusal."""
+        missed = self.missed if self.held_back is None else 0
         return self.skipped_reason is not None or not (
-            self.missed or self.duplicates or self.invalid or self.over_limit_runs
+            missed
+            or self.duplicates
+            or self.invalid
+            or self.over_limit_runs
+            or self.leaks
+            or self.link_problems
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -124,6 +141,9 @@ class ScenarioResult:
             "errors": self.errors,
             "skipped_reason": self.skipped_reason,
             "limitation": self.limitation,
+            "leaks": self.leaks,
+            "link_problems": self.link_problems,
+            "held_back": self.held_back,
             "not_due": self.not_due,
         }
 
@@ -147,6 +167,8 @@ def traits_for(pack: Pack, params: dict[str, Any], start: datetime) -> PackTrait
         look_back=_positive_int(params.get("look_back") or 0, "look_back", low=0),
         first_fetch=first_fetch_time(str(params.get("first_fetch") or "3 days"), start),
         auth_type=str(answers.get("auth_type", "")),
+        pagination=str(answers.get("pagination") or ""),
+        page_size_max=int(answers.get("page_size_max") or 0),
     )
 
 
@@ -311,11 +333,13 @@ def _simulate(
                     loop.module = load_integration(pack.py_path)
                 before = len(api.stats.injected)
                 requests_before = api.stats.requests
+                links_before = api.stats.foreign_links
                 api.begin_cycle(now, scenario.failures.get(number))
                 auth.begin_cycle(now, revoke=number in scenario.revoke_tokens)
                 record = loop.run(now)
                 record.injected = api.stats.injected[before:]
                 record.requests = api.stats.requests - requests_before
+                record.foreign_links = api.stats.foreign_links - links_before
                 limits.append(
                     _positive_int(loop.params.get(kind.limit_param), kind.limit_param)
                 )
@@ -339,6 +363,8 @@ def _simulate(
         kind,
     )
     _judge_limits(result, loop.runs, limits)
+    if scenario.quirks.next_links:
+        _judge_next_links(result, loop.runs, api, scenario.quirks.next_links)
     if result.missed and not (
         result.duplicates or result.invalid or result.over_limit_runs
     ):
@@ -426,14 +452,15 @@ def _judge(
     fetched_at: dict[str, datetime] = {}
     fetched_in: dict[str, int] = {}
     errors: list[str] = []
+    forms = secret_forms(secrets)
     for run in runs:
         stamp = f"run {run.number} at {run.time.strftime('%Y-%m-%dT%H:%M:%SZ')}"
         if run.error is not None:
             cause = f" (injected {', '.join(run.injected)})" if run.injected else ""
             errors.append(f"{stamp}{cause}: {_first_line(run.error)}")
         for place, text in _leak_places(run):
-            if any(secret in text for secret in secrets):
-                result.invalid += 1
+            if any(secret in text for secret in forms):
+                result.leaks += 1
                 errors.append(f"{stamp}: a credential or token appears in {place}")
         result.incidents += len(run.incidents)
         for incident in run.incidents:
@@ -478,8 +505,28 @@ def _judge(
     result.fetched_in = fetched_in
 
 
+def secret_forms(secrets: list[str]) -> set[str]:
+    """Each secret as given and URL-encoded (as a query string carries it)."""
+    return {
+        form
+        for secret in secrets
+        for form in (secret, quote(secret, safe=""), quote_plus(secret))
+        if form
+    }
+
+
+# The integration context keys of the OAuth2 token cache: the one place a token may stay.
+TOKEN_CACHE_KEYS = ("access_token", "valid_until")
+
+
 def _leak_places(run: RunRecord) -> list[tuple[str, str]]:
-    """Where a run's output must never hold a secret: error, incidents, lastRun, logs."""
+    """Where a run's output must never hold a secret: error, incidents, lastRun, the
+    integration context outside the token cache, Fetch History, logs."""
+    context = {
+        key: value
+        for key, value in run.integration_context.items()
+        if key not in TOKEN_CACHE_KEYS
+    }
     return [
         ("the error message", run.error or ""),
         (
@@ -491,8 +538,51 @@ def _leak_places(run: RunRecord) -> list[tuple[str, str]]:
             ),
         ),
         ("lastRun", json.dumps(run.saved_last_run)),
+        ("the integration context", json.dumps(context)),
+        ("Fetch History", json.dumps(run.health_messages)),
         ("the logs", json.dumps(run.logs)),
     ]
+
+
+FOREIGN_HELD_BACK = (
+    "the API sends the next pages on another host; the fetch must refuse them, so the "
+    "events behind them are not fetched"
+)
+
+
+def _judge_next_links(
+    result: ScenarioResult, runs: list[RunRecord], api: FakeApi, links: str
+) -> None:
+    """Next-page URLs written another way (api.next_links): the API must have had to
+    send some. On another host: no request reaches it (a credential least of all), and
+    every run given such a URL fails naming that host or says so in Fetch History; the
+    events behind the URLs count as held back."""
+    problems = []
+    if not api.stats.links_written:
+        result.link_problems += 1
+        problems.append("the API never had to send a next-page URL: nothing was proved")
+    if links != FOREIGN_HOST:
+        result.errors.extend(problems)
+        return
+    result.held_back = FOREIGN_HELD_BACK
+    host = api.foreign_netloc
+    if api.stats.foreign_requests:
+        result.leaks += api.stats.foreign_requests
+        problems.append(
+            f"{api.stats.foreign_requests} requests went to the other host, "
+            f"{api.stats.foreign_credentialed} of them with the credential"
+        )
+    for run in runs:
+        said = [run.error or "", *run.health_messages]
+        if run.foreign_links and not any(host in text for text in said):
+            result.link_problems += 1
+            stamp = f"run {run.number} at {run.time.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            problems.append(
+                f"{stamp}: given a next-page URL on {host}, it "
+                f"{'failed' if run.error else 'succeeded'} without naming that host"
+            )
+    room = max(0, MAX_ERRORS - len(result.errors))
+    result.errors.extend(problems[:room])
 
 
 def _without_address(text: str, address: str) -> str:

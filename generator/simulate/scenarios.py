@@ -21,7 +21,13 @@ from typing import Any
 import yaml
 
 from generator.errors import UserError
-from generator.simulate.api_quirks import QUIRK_KEYS, ApiQuirks
+from generator.simulate.api_quirks import (
+    ECHO_QUERY,
+    FOREIGN_HOST,
+    QUIRK_KEYS,
+    RELATIVE,
+    ApiQuirks,
+)
 from generator.simulate.events import (
     ID_NUMBERINGS,
     IDS_AT_CREATION,
@@ -54,6 +60,7 @@ REQUIRES_OFFSET_TIMES = "offset_times"
 REQUIRES_CURSOR = "cursor"
 REQUIRES_ID_ORDER = "id_greater_than"
 REQUIRES_OAUTH2 = "oauth2"
+REQUIRES_NEXT_URL = "next_url"
 KNOWN_REQUIREMENTS = (
     REQUIRES_LOOKBACK,
     REQUIRES_QUERY,
@@ -61,7 +68,10 @@ KNOWN_REQUIREMENTS = (
     REQUIRES_CURSOR,
     REQUIRES_ID_ORDER,
     REQUIRES_OAUTH2,
+    REQUIRES_NEXT_URL,
 )
+# The paginations that follow a next-page URL (in the body or the Link header).
+URL_PAGINATIONS = ("next_url", "link_header")
 # Parameters the simulator sets itself (the fake API's address and credential, the query it
 # filters by, the fetch schedule): a scenario cannot change them during a simulation.
 FIXED_PARAMS = (
@@ -118,6 +128,15 @@ class PackTraits:
     look_back: int
     first_fetch: datetime
     auth_type: str = ""
+    pagination: str = ""
+    page_size_max: int = 0
+
+    @property
+    def follows_urls(self) -> bool:
+        """Whether the pack pages by next-page URLs (next_url or link_header)."""
+        return (
+            self.query_style != ID_GREATER_THAN and self.pagination in URL_PAGINATIONS
+        )
 
     @property
     def fetch_core(self) -> str:
@@ -139,6 +158,10 @@ class PackTraits:
                 return f"query_style {self.query_style} does not continue by ID"
             if need == REQUIRES_OAUTH2 and self.auth_type != OAUTH2:
                 return f"auth_type {self.auth_type} uses no OAuth2 tokens"
+            if need == REQUIRES_NEXT_URL and not self.follows_urls:
+                return f"pagination {self.pagination or 'of ' + self.query_style} follows no next-page URL"
+        if scenario.quirks.next_links and not self.follows_urls:
+            return f"pagination {self.pagination} follows no next-page URL"
         if scenario.revoke_tokens and self.auth_type != OAUTH2:
             return f"auth_type {self.auth_type} uses no OAuth2 tokens"
         if (
@@ -618,6 +641,60 @@ def _token_revoked(b: _Builder) -> Scenario:
     )
 
 
+def _next_links(b: _Builder, name: str, links: str, description: str) -> Scenario:
+    """A backlog larger than three Fetch Limits and than the API's declared largest
+    page, then a steady stream, in pages of a third of the Fetch Limit (a declared
+    largest page aside), so that pages are followed; next links written the ``links``
+    way (api_quirks.NEXT_LINKS)."""
+    cycles = b.count(120, 15) if links != FOREIGN_HOST else b.count(30, 10)
+    span = min(
+        b.start - b.traits.first_fetch - timedelta(minutes=5), timedelta(minutes=30)
+    )
+    seconds = max(60, int(span.total_seconds()))
+    backlog = [
+        EventSpec(time=b.start - timedelta(seconds=1 + b.rng.randrange(seconds)))
+        for _ in range(max(3 * b.traits.max_fetch, b.traits.page_size_max) + 1)
+    ]
+    return Scenario(
+        name=name,
+        description=description,
+        cycles=cycles,
+        events=backlog + b.steady_events(b.steady_count(cycles), cycles),
+        page_size=max(1, b.traits.max_fetch // 3),
+        quirks=ApiQuirks(next_links=links),
+        requires=(REQUIRES_NEXT_URL,),
+    )
+
+
+def _echoed_query(b: _Builder) -> Scenario:
+    return _next_links(
+        b,
+        "echoed-query",
+        ECHO_QUERY,
+        "next-page URLs repeat the request's own query string, a query-string "
+        "credential included",
+    )
+
+
+def _relative_links(b: _Builder) -> Scenario:
+    return _next_links(
+        b,
+        "relative-links",
+        RELATIVE,
+        "relative next-page URLs: a path and query, or a query alone",
+    )
+
+
+def _foreign_next_link(b: _Builder) -> Scenario:
+    return _next_links(
+        b,
+        "foreign-next-link",
+        FOREIGN_HOST,
+        "next-page URLs on another host: no request may reach it, every run given one "
+        "must fail or say so, naming it",
+    )
+
+
 BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "steady": _steady,
     "index-lag": _index_lag,
@@ -638,6 +715,9 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "last-run-growth": _last_run_growth,
     "late-ids": _late_ids,
     "token-revoked": _token_revoked,
+    "echoed-query": _echoed_query,
+    "relative-links": _relative_links,
+    "foreign-next-link": _foreign_next_link,
 }
 
 

@@ -46,6 +46,11 @@ class RunRecord:
     ended: str = (
         "returned"  # how main() ended: "returned", "exit <status>", "exception"
     )
+    # the integration context after the run, every Fetch History message of the run,
+    # and the next-page URLs on another host the API sent it (api.next_links)
+    integration_context: dict[str, Any] = field(default_factory=dict)
+    health_messages: list[str] = field(default_factory=list)
+    foreign_links: int = 0
 
     @property
     def ok(self) -> bool:
@@ -107,6 +112,8 @@ class ServerLoop:
             kind=self.kind,
             records_json=outcome.records_json,
             ended=outcome.ended,
+            integration_context=outcome.integration_context,
+            health_messages=outcome.health_messages,
         )
         self.runs.append(record)
         return record
