@@ -20,6 +20,7 @@ VERB_MODULES = (
     "generator.check",
     "generator.simulate",
     "generator.fetch",
+    "generator.infer",
 )
 
 
