@@ -126,6 +126,7 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "query_param": "q",
         "fetch_limit_default": 10,
     },
+    # A POST search whose start time nests in a fixed filter object of the body.
     "cursor_compact_pattern_api_key": {
         "integration_name": "Ledger Guard",
         "query_style": "cursor",
@@ -133,6 +134,9 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "events_path": "records",
         "api_key_header_name": "Api-Key",
         "severity_field": "",
+        "http_method": "POST",
+        "since_param": "filter.since",
+        "extra_params": {"filter": {"kinds": ["audit", "admin"]}},
     },
     "awkward_apostrophes_and_quotes": {
         "integration_name": "O'Reilly's \"Quoted\" Alerts & Co",

@@ -1,5 +1,6 @@
 """The fake API's departures from the contract: rate limit, expiring cursors, repeated
-rows, an ignored limit, IDs numbered at creation."""
+rows, an ignored limit, a start time refused beside a cursor or ID, IDs numbered at
+creation."""
 
 from __future__ import annotations
 
@@ -160,6 +161,29 @@ def test_ignored_limit_returns_a_full_page(serve: Any, style: str) -> None:
     assert len(get(api, **SINCE, limit=2).json()["data"]) == 5
 
 
+@pytest.mark.parametrize(
+    ("style", "position"), [("cursor", "cursor"), ("id_greater_than", "since_id")]
+)
+def test_stale_start_is_refused_beside_a_position(
+    serve: Any, style: str, position: str
+) -> None:
+    """
+    Given an API that refuses a start time sent with a cursor or an ID
+    When the first request sends the start time, a later one its position, and one
+        both
+    Then the first two are answered and the third gets HTTP 400 naming both
+    """
+    api = serve(style, at(1, 2), quirks=ApiQuirks(refuse_stale_start=True))
+    api.begin_cycle(T0 + timedelta(minutes=5))
+    first = get(api, **SINCE, limit=1)
+    token = first.json().get("next_cursor") or str(ids(first)[-1])
+
+    assert get(api, **{position: token}).status_code == 200
+    refused = get(api, **SINCE, **{position: token})
+    assert refused.status_code == 400
+    assert refused.json() == {"error": f"{position} and from cannot be sent together"}
+
+
 def test_ids_numbered_at_creation_put_a_late_event_behind(serve: Any) -> None:
     """
     Given IDs numbered at creation: an event at minute 1 visible 5 minutes late, and
@@ -191,6 +215,7 @@ def test_ids_numbered_at_visibility_by_default() -> None:
         ({"duplicate_rows": 1.5}, "api.duplicate_rows is a share from 0 to 1"),
         ({"duplicate_rows": "some"}, "api.duplicate_rows is a share from 0 to 1"),
         ({"ignore_limit": "yes"}, "api.ignore_limit must be true or false"),
+        ({"refuse_stale_start": 1}, "api.refuse_stale_start must be true or false"),
     ],
 )
 def test_bad_quirk_values_name_the_key(api: dict[str, Any], fragment: str) -> None:
@@ -207,6 +232,9 @@ def test_quirks_from_a_file() -> None:
             "cursor_expiry": 30,
             "duplicate_rows": 0.1,
             "ignore_limit": True,
+            "refuse_stale_start": True,
         }
     )
-    assert quirks == ApiQuirks(30, timedelta(minutes=30), 0.1, True)
+    assert quirks == ApiQuirks(
+        30, timedelta(minutes=30), 0.1, True, refuse_stale_start=True
+    )

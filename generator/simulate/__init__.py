@@ -45,6 +45,7 @@ SCENARIO_NAMES = (
     "echoed-query",
     "relative-links",
     "foreign-next-link",
+    "stale-start",
 )
 SCENARIO_FILE_SUFFIXES = (".yml", ".yaml", ".json")
 

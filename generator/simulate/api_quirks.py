@@ -2,9 +2,10 @@
 
 A scenario turns them on one by one (``api:`` keys of a scenario file): a budget of
 requests a minute (HTTP 429 past it), cursors that expire (HTTP 400 when used after
-that), rows the API repeats inside a page, a ``limit`` parameter the API ignores, and
+that), rows the API repeats inside a page, a ``limit`` parameter the API ignores,
 next-page URLs written another way (``next_links``: repeating the request's own query
-string, credential included; relative; or on another host).
+string, credential included; relative; or on another host), and a start time the
+API refuses beside a cursor or an ID (HTTP 400: a stale field).
 The fake API (:mod:`generator.simulate.fake_api`) asks the pieces here what to do.
 """
 
@@ -27,6 +28,7 @@ QUIRK_KEYS = (
     "duplicate_rows",
     "ignore_limit",
     "next_links",
+    "refuse_stale_start",
 )
 # How the API writes its next-page URLs (next_url and link_header paging): after the
 # query string of the request it answers, credential included; relative (a path and
@@ -47,6 +49,8 @@ class ApiQuirks:
     duplicate_rows: float = 0.0  # share of events the API returns twice in a row
     ignore_limit: bool = False  # pages hold up to the page cap whatever limit asks
     next_links: str = ""  # how next-page URLs are written: "" (full URLs) or NEXT_LINKS
+    # a request carrying a cursor, next-page token or ID with the start time is refused
+    refuse_stale_start: bool = False
 
     @classmethod
     def from_file(cls, api: Mapping[str, Any]) -> ApiQuirks:
@@ -83,12 +87,18 @@ class ApiQuirks:
             raise ValueError(
                 f"api.next_links must be one of {', '.join(NEXT_LINKS)}, got {links!r}"
             )
+        stale = api.get("refuse_stale_start", False)
+        if not isinstance(stale, bool):
+            raise ValueError(
+                f"api.refuse_stale_start must be true or false, got {stale!r}"
+            )
         return cls(
             rate_limit=rate,
             cursor_expiry=None if expiry is None else timedelta(minutes=expiry),
             duplicate_rows=float(share),
             ignore_limit=ignore,
             next_links=links,
+            refuse_stale_start=stale,
         )
 
 

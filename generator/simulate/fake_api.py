@@ -535,6 +535,8 @@ class FakeApi:
                 raise BadRequest(f"list requests are {shape.http_method} requests")
             if not following:
                 self._check_extra_params(params)
+            if self.quirks.refuse_stale_start:
+                self._check_stale_start(texts)
             limit = self._limit(texts)
             wanted = parse_query(texts.get(shape.query_param))
             style = shape.query_style
@@ -591,6 +593,24 @@ class FakeApi:
                 key.startswith(f"{name}.") for key in params
             ):
                 raise BadRequest(f"the list request lacks the parameter {name}")
+
+    def _check_stale_start(self, texts: Mapping[str, str]) -> None:
+        """Refuse a request that carries its position (a cursor, a next-page token or
+        an ID) and the start time of a first request together, as some APIs do."""
+        shape = self.shape
+        if shape.query_style == ID_GREATER_THAN:
+            position = shape.id_param
+        elif shape.pagination == fake_paging.NEXT_CURSOR:
+            position = shape.cursor_param
+        else:
+            position = PAGE_TOKEN
+        start = (
+            shape.filter_param
+            if shape.time_filter == fake_request.EXPRESSION
+            else shape.since_param
+        )
+        if shape.query_style != TIME_RANGE and position in texts and start in texts:
+            raise BadRequest(f"{position} and {start} cannot be sent together")
 
     @property
     def page_url(self) -> str:

@@ -61,6 +61,8 @@ REQUIRES_CURSOR = "cursor"
 REQUIRES_ID_ORDER = "id_greater_than"
 REQUIRES_OAUTH2 = "oauth2"
 REQUIRES_NEXT_URL = "next_url"
+# A position sent instead of the start time after the first request: a cursor or an ID.
+REQUIRES_POSITION = "position"
 KNOWN_REQUIREMENTS = (
     REQUIRES_LOOKBACK,
     REQUIRES_QUERY,
@@ -69,6 +71,7 @@ KNOWN_REQUIREMENTS = (
     REQUIRES_ID_ORDER,
     REQUIRES_OAUTH2,
     REQUIRES_NEXT_URL,
+    REQUIRES_POSITION,
 )
 # The paginations that follow a next-page URL (in the body or the Link header).
 URL_PAGINATIONS = ("next_url", "link_header")
@@ -156,6 +159,8 @@ class PackTraits:
                 return f"query_style {self.query_style} does not page by cursor"
             if need == REQUIRES_ID_ORDER and self.query_style != ID_GREATER_THAN:
                 return f"query_style {self.query_style} does not continue by ID"
+            if need == REQUIRES_POSITION and self.query_style == TIME_RANGE:
+                return "query_style time_range sends its window with every request"
             if need == REQUIRES_OAUTH2 and self.auth_type != OAUTH2:
                 return f"auth_type {self.auth_type} uses no OAuth2 tokens"
             if need == REQUIRES_NEXT_URL and not self.follows_urls:
@@ -623,6 +628,28 @@ def _late_ids(b: _Builder) -> Scenario:
     )
 
 
+def _stale_start(b: _Builder) -> Scenario:
+    """An API that refuses the first request's start time beside a cursor or an ID.
+
+    Only the first request of a fetch names a start time; every later one its position.
+    A request that sends both (a start time left over from an earlier request) gets HTTP
+    400, as some APIs answer "cursor and start_time together".
+    """
+    cycles = b.rate_cycles()
+    return Scenario(
+        name="stale-start",
+        description=(
+            "the API refuses a start time sent with a cursor or an ID (HTTP 400); "
+            "pages below the Fetch Limit"
+        ),
+        cycles=cycles,
+        events=b.steady_events(b.steady_count(cycles), cycles),
+        page_size=max(1, b.traits.max_fetch // 3),
+        quirks=ApiQuirks(refuse_stale_start=True),
+        requires=(REQUIRES_POSITION,),
+    )
+
+
 def _token_revoked(b: _Builder) -> Scenario:
     """OAuth2 tokens revoked early: a 401, one new token, the request repeated."""
     cycles = b.rate_cycles()
@@ -718,6 +745,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "echoed-query": _echoed_query,
     "relative-links": _relative_links,
     "foreign-next-link": _foreign_next_link,
+    "stale-start": _stale_start,
 }
 
 
