@@ -31,6 +31,8 @@ SUGGESTION_MARGIN = 0.1
 # The longest an answer may be, in characters of its JSON text with YAML aliases expanded:
 # a few lines of aliases otherwise expand into megabytes of generated code.
 MAX_ANSWER_CHARS = 10_000
+# The deepest an answer's lists and mappings may nest (extra_params of a POST body).
+MAX_ANSWER_DEPTH = 20
 
 
 class _Unknown:
@@ -96,6 +98,11 @@ def read_data_file(path: str) -> dict[str, Any]:
         ) from error
     except yaml.YAMLError as error:
         raise UserError(yaml_error_message(path, error)) from error
+    except RecursionError:
+        raise UserError(
+            f"--data-file {path}: lists or mappings nested too deeply; "
+            "answers need a few levels at most"
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
@@ -115,6 +122,26 @@ def check_size(key: str, value: Any) -> None:
             f"longer than {MAX_ANSWER_CHARS:,} characters (YAML aliases expanded); "
             f"give at most {MAX_ANSWER_CHARS:,}",
         )
+    if nesting_depth(value) > MAX_ANSWER_DEPTH:
+        raise InvalidAnswerError(
+            key,
+            f"lists or mappings nested more than {MAX_ANSWER_DEPTH} levels deep; "
+            f"give at most {MAX_ANSWER_DEPTH}",
+        )
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep ``value``'s lists and mappings nest (0 for a scalar)."""
+    deepest = 0
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, Mapping):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list | tuple | set):
+            pending.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def json_length(value: Any, limit: int) -> int:
@@ -193,13 +220,10 @@ def _check_type(key: str, type_name: str, value: Any) -> None:
     if type_name == "int" and not isinstance(value, str):
         _check_whole_number(key, value)
         return
-    if not isinstance(value, str):
-        return
     if type_name in ("yaml", "json"):
-        try:
-            check_size(key, yaml.safe_load(value))
-        except yaml.YAMLError:
-            return  # Copier reports the syntax error
+        _check_structure(key, value)
+        return
+    if not isinstance(value, str):
         return
     text = value.strip()
     if type_name == "bool" and text.lower() not in YAML_BOOLEANS:
@@ -212,6 +236,20 @@ def _check_type(key: str, type_name: str, value: Any) -> None:
             raise InvalidAnswerError(
                 key, f"{value!r} is not a number; expected an {type_name}"
             ) from None
+
+
+def _check_structure(key: str, value: Any) -> None:
+    """Refuse a YAML or JSON answer (as text from --data, or parsed) too long or deep."""
+    if isinstance(value, str):
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return  # Copier reports the syntax error
+        except RecursionError:
+            raise InvalidAnswerError(
+                key, "lists or mappings nested too deeply; give a few levels at most"
+            ) from None
+    check_size(key, value)
 
 
 def _check_whole_number(key: str, value: Any) -> None:

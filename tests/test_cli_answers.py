@@ -244,6 +244,55 @@ def test_expanding_aliases_in_a_data_answer_are_refused() -> None:
     assert raised.value.message.startswith("invalid answer for 'extra_params': longer")
 
 
+def test_answers_nested_too_deeply_are_refused_in_one_line(tmp_path: Path) -> None:
+    """Given extra_params nested 3,000 lists deep, in an answers file and with --data,
+    When new runs, Then each is refused in one line, not an unexpected error."""
+    nested = "[" * 3000 + "]" * 3000
+    (tmp_path / "answers.yml").write_text(f"extra_params: {nested}\n", "utf-8")
+
+    from_file = xsoar_fetch(
+        "new", "pack", "--defaults", "--data-file", "answers.yml", *HEAD, cwd=tmp_path
+    )
+    from_data = xsoar_fetch(
+        "new",
+        "pack",
+        "--defaults",
+        "--data",
+        f"extra_params={nested}",
+        *HEAD,
+        cwd=tmp_path,
+    )
+
+    assert (from_file.returncode, from_data.returncode) == (2, 2)
+    assert from_file.stderr.strip() == (
+        "xsoar-fetch new: error: --data-file answers.yml: lists or mappings nested too "
+        "deeply; answers need a few levels at most"
+    )
+    assert from_data.stderr.strip() == (
+        "xsoar-fetch new: error: invalid answer for 'extra_params': lists or mappings "
+        "nested too deeply; give a few levels at most"
+    )
+    assert not (tmp_path / "pack").exists()
+
+
+def test_answer_nested_more_than_twenty_levels_is_refused() -> None:
+    """Given extra_params nested 21 lists deep (short, no aliases), When the answers
+    are checked, Then it is refused in one line naming the depth accepted; 20 pass."""
+    deepest_allowed: object = "x"
+    for _ in range(20):
+        deepest_allowed = [deepest_allowed]
+    questions = template_questions(REPO_ROOT)
+    check_types(questions, {"extra_params": {"a": deepest_allowed[0]}})
+
+    with pytest.raises(UserError) as raised:
+        check_types(questions, {"extra_params": {"a": deepest_allowed}})
+
+    assert raised.value.message == (
+        "invalid answer for 'extra_params': lists or mappings nested more than 20 "
+        "levels deep; give at most 20"
+    )
+
+
 def test_a_long_answer_within_the_bound_is_read() -> None:
     """Given extra_params of 100 parameters, When the answers are checked, Then it is
     accepted (the bound is far above what an API needs)."""

@@ -607,6 +607,11 @@ BAD_API_ANSWERS = [
         "whole number of minutes",
     ),
     (
+        {"http_method": "POST", "extra_params": "{a: " + "[" * 21 + "]" * 21 + "}"},
+        "extra_params",
+        "nested at most 20 levels deep",
+    ),
+    (
         {"http_method": "POST", "extra_params": EXPANDING_ALIASES},
         "extra_params",
         "at most 10,000 characters",
