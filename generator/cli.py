@@ -21,6 +21,7 @@ VERB_MODULES = (
     "generator.simulate",
     "generator.fetch",
     "generator.infer",
+    "generator.probe",
 )
 
 

@@ -1,0 +1,372 @@
+"""``xsoar-fetch probe``: check a pack's answers against what the live API does.
+
+A bounded, read-only session (at most :data:`MAX_REQUESTS` list requests, waiting out a
+``Retry-After``) with the instance parameters of ``fetch``. Each answer it can test gets
+a verdict: confirmed, contradicted (with the evidence), or not testable. Exit 0 when
+nothing is contradicted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from generator.errors import CheckFailedError, UserError
+from generator.fetch import apply_params
+from generator.pack import load_pack
+
+MAX_REQUESTS = 20
+LONGEST_WAIT = 60
+TIMEOUT = 30
+CONFIRMED = "confirmed"
+CONTRADICTED = "contradicted"
+NOT_TESTABLE = "not testable"
+PROBED_AUTH = ("api_key_header", "api_key_query", "bearer_token", "basic", "none")
+UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``probe`` sub-command."""
+    parser = subparsers.add_parser(
+        "probe",
+        help="check the pack's answers against the live API (read-only, bounded)",
+        description=(
+            "Send at most 20 read-only list requests to the API given in the "
+            "parameters and say, for each answer it can test, whether the API "
+            "confirms or contradicts it. Exit 0 when nothing is contradicted."
+        ),
+    )
+    parser.add_argument(
+        "path", metavar="PACK_DIR", help="the pack (or integration) folder"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an instance parameter, as for fetch (e.g. url=..., credentials=TOKEN)",
+    )
+    parser.set_defaults(handler=run)
+
+
+@dataclass
+class Verdict:
+    """The verdict on one answer."""
+
+    key: str
+    outcome: str
+    evidence: str
+
+
+@dataclass
+class Page:
+    """One response of the list request."""
+
+    status: int
+    body: Any
+    params: dict[str, Any]
+
+
+class Session:
+    """The list requests of one probe, counted and bounded."""
+
+    def __init__(self, answers: dict[str, Any], params: dict[str, Any]) -> None:
+        import requests
+
+        self.answers = answers
+        self.http = requests.Session()
+        self.sent = 0
+        url = str(params.get("url") or answers.get("base_url") or "").rstrip("/")
+        self.url = url + str(answers.get("events_endpoint", ""))
+        credentials = params.get("credentials") or {}
+        secret = str(credentials.get("password") or "")
+        auth = answers.get("auth_type", "api_key_header")
+        self.query: dict[str, str] = {}
+        if auth == "api_key_header":
+            name = answers.get("api_key_header_name", "X-API-Key")
+            self.http.headers[name] = answers.get("api_key_prefix", "") + secret
+        elif auth == "api_key_query":
+            self.query[answers.get("api_key_param", "api_key")] = secret
+        elif auth == "bearer_token":
+            self.http.headers["Authorization"] = f"Bearer {secret}"
+        elif auth == "basic":
+            self.http.auth = (str(credentials.get("identifier") or ""), secret)
+
+    def get(self, params: dict[str, Any]) -> Page | None:
+        """One list request (None when the budget is spent)."""
+        import requests
+
+        if self.sent >= MAX_REQUESTS:
+            return None
+        sent = {**self.answers.get("extra_params", {}), **params, **self.query}
+        for _ in range(3):
+            self.sent += 1
+            try:
+                if self.answers.get("http_method", "GET") == "POST":
+                    response = self.http.post(self.url, json=sent, timeout=TIMEOUT)
+                else:
+                    response = self.http.get(self.url, params=sent, timeout=TIMEOUT)
+            except requests.RequestException as error:
+                raise UserError(f"cannot reach {self.url}: {error}") from None
+            wait = response.headers.get("Retry-After", "")
+            if response.status_code != 429 or self.sent >= MAX_REQUESTS:
+                break
+            time.sleep(min(int(wait) if wait.isdigit() else 1, LONGEST_WAIT))
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return Page(response.status_code, body, params)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Probe the API; 1 when an answer is contradicted."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from generator.simulate.instance import configuration, default_params
+
+    pack = load_pack(args.path)
+    entries = configuration(pack)
+    params = default_params(pack, entries)
+    apply_params(params, entries, args.param)
+    if not params.get("url"):
+        raise UserError("--param url=...: the API's URL is needed")
+    verdicts = probe(pack.answers, params)
+    table = Table(title=f"probe of {pack.root.name}")
+    for column in ("answer", "verdict", "evidence"):
+        table.add_column(column)
+    for verdict in verdicts:
+        table.add_row(verdict.key, verdict.outcome, verdict.evidence)
+    Console(width=140).print(table)
+    contradicted = [v.key for v in verdicts if v.outcome == CONTRADICTED]
+    if contradicted:
+        raise CheckFailedError(f"contradicted: {', '.join(contradicted)}")
+    return 0
+
+
+def probe(answers: dict[str, Any], params: dict[str, Any]) -> list[Verdict]:
+    """The verdicts on the answers ``answers``, from requests to the live API."""
+    auth = answers.get("auth_type", "api_key_header")
+    if auth not in PROBED_AUTH:
+        return [Verdict("auth_type", NOT_TESTABLE, f"{auth} is not probed yet")]
+    if answers.get("query_style", "time_range") != "time_range" or (
+        answers.get("time_filter", "params") != "params"
+    ):
+        return [
+            Verdict(
+                "query_style",
+                NOT_TESTABLE,
+                "only time windows sent as parameters are probed yet",
+            )
+        ]
+    session = Session(answers, params)
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = _window(str(answers.get("first_fetch_default", "3 days")))
+    page = session.get(_window_params(answers, now - first, now, None))
+    assert page is not None
+    verdicts = [_auth_verdict(auth, page)]
+    if page.status >= 300:
+        return [*verdicts, _request_format_verdict(answers, page)]
+    verdicts.append(_request_format_verdict(answers, page))
+    events, verdict = _events(answers, page)
+    verdicts.append(verdict)
+    if events is None:
+        return verdicts
+    verdicts += _field_verdicts(answers, events)
+    verdicts.append(_order_verdict(answers, events))
+    verdicts.append(_has_more_verdict(answers, page))
+    verdicts.append(_page_size_verdict(answers, session, now - first, now))
+    return verdicts
+
+
+def _window(text: str) -> timedelta:
+    match = re.match(r"(\d+) (minute|hour|day|week)s?$", text)
+    minutes = int(match.group(1)) * UNIT_MINUTES[match.group(2)] if match else 4320
+    return timedelta(minutes=minutes)
+
+
+def _window_params(
+    answers: dict[str, Any], since: datetime, until: datetime, limit: int | None
+) -> dict[str, Any]:
+    from generator.simulate.timefmt import render_time
+
+    fmt = answers.get("request_time_format") or answers.get("time_format", "iso8601")
+    sent: dict[str, Any] = {answers.get("since_param", "from"): render_time(since, fmt)}
+    if answers.get("until_param", "to"):
+        sent[answers.get("until_param", "to")] = render_time(until, fmt)
+    if limit is not None and answers.get("limit_param", "limit"):
+        sent[answers.get("limit_param", "limit")] = limit
+    return sent
+
+
+def _auth_verdict(auth: str, page: Page) -> Verdict:
+    if page.status in (401, 403):
+        return Verdict(
+            "auth_type",
+            CONTRADICTED,
+            f"HTTP {page.status} to {auth} with the credentials",
+        )
+    if page.status < 300:
+        return Verdict("auth_type", CONFIRMED, f"HTTP {page.status} with {auth}")
+    return Verdict("auth_type", NOT_TESTABLE, f"HTTP {page.status}")
+
+
+def _request_format_verdict(answers: dict[str, Any], page: Page) -> Verdict:
+    shown = ", ".join(f"{k}={v}" for k, v in page.params.items())
+    if page.status < 300:
+        return Verdict("request_time_format", CONFIRMED, f"accepted: {shown}")
+    if page.status in (400, 422):
+        return Verdict(
+            "request_time_format", CONTRADICTED, f"HTTP {page.status} to {shown}"
+        )
+    return Verdict("request_time_format", NOT_TESTABLE, f"HTTP {page.status}")
+
+
+def dig(value: Any, path: str) -> Any:
+    for part in path.split(".") if path else []:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _events(answers: dict[str, Any], page: Page) -> tuple[list[dict] | None, Verdict]:
+    path = answers.get("events_path", "data")
+    found = dig(page.body, path)
+    if isinstance(found, list) and all(isinstance(e, dict) for e in found):
+        if not found:
+            return None, Verdict(
+                "events_path", NOT_TESTABLE, "the window holds no events"
+            )
+        return found, Verdict(
+            "events_path",
+            CONFIRMED,
+            f"{len(found)} events at {path or 'the top level'}",
+        )
+    keys = (
+        sorted(page.body) if isinstance(page.body, dict) else type(page.body).__name__
+    )
+    return None, Verdict(
+        "events_path",
+        CONTRADICTED,
+        f"no list of objects at {path!r}; the body has {keys}",
+    )
+
+
+def _field_verdicts(answers: dict[str, Any], events: list[dict]) -> list[Verdict]:
+    from generator.simulate.timefmt import parse_time
+
+    verdicts = []
+    for key, default in (("id_field", "id"), ("time_field", "created_at")):
+        path = answers.get(key, default)
+        lacking = sum(dig(event, path) is None for event in events)
+        if lacking:
+            verdicts.append(
+                Verdict(
+                    key,
+                    CONTRADICTED,
+                    f"{lacking} of {len(events)} events lack "
+                    f"'{path}'; an event has {sorted(events[0])}",
+                )
+            )
+        else:
+            verdicts.append(
+                Verdict(key, CONFIRMED, f"'{path}' in all {len(events)} events")
+            )
+    fmt = answers.get("time_format", "iso8601")
+    path = answers.get("time_field", "created_at")
+    values = [dig(event, path) for event in events if dig(event, path) is not None]
+    if not values:
+        verdicts.append(Verdict("time_format", NOT_TESTABLE, "no event times"))
+        return verdicts
+    now = datetime.now(UTC)
+    for value in values:
+        try:
+            moment = parse_time(str(value), fmt)
+        except (ValueError, OverflowError):
+            verdicts.append(
+                Verdict(
+                    "time_format", CONTRADICTED, f"{value!r} does not parse as {fmt}"
+                )
+            )
+            return verdicts
+        if not datetime(2000, 1, 1, tzinfo=UTC) <= moment <= now + timedelta(days=1):
+            verdicts.append(
+                Verdict("time_format", CONTRADICTED, f"{value!r} as {fmt} is {moment}")
+            )
+            return verdicts
+    verdicts.append(Verdict("time_format", CONFIRMED, f"{len(values)} times parse"))
+    return verdicts
+
+
+def _order_verdict(answers: dict[str, Any], events: list[dict]) -> Verdict:
+    from generator.simulate.timefmt import parse_time
+
+    fmt = answers.get("time_format", "iso8601")
+    path = answers.get("time_field", "created_at")
+    try:
+        times = [parse_time(str(dig(e, path)), fmt) for e in events if dig(e, path)]
+    except (ValueError, OverflowError):
+        return Verdict("sort_order", NOT_TESTABLE, "the times do not parse")
+    answered = answers.get("sort_order", "ascending")
+    if len(set(times)) < 2:
+        return Verdict("sort_order", NOT_TESTABLE, "fewer than two distinct times")
+    seen = (
+        "ascending"
+        if times == sorted(times)
+        else "descending" if times == sorted(times, reverse=True) else "unordered"
+    )
+    if answered == "unordered" or seen == answered:
+        return Verdict("sort_order", CONFIRMED, f"a page of {len(times)} is {seen}")
+    return Verdict(
+        "sort_order", CONTRADICTED, f"a page of {len(times)} is {seen}, not {answered}"
+    )
+
+
+def _has_more_verdict(answers: dict[str, Any], page: Page) -> Verdict:
+    path = str(answers.get("has_more_path", ""))
+    if not path:
+        return Verdict("has_more_path", NOT_TESTABLE, "not answered")
+    value = dig(page.body, path.removeprefix("!"))
+    if isinstance(value, bool):
+        return Verdict(
+            "has_more_path", CONFIRMED, f"{path.removeprefix('!')} is {value}"
+        )
+    return Verdict(
+        "has_more_path",
+        CONTRADICTED,
+        f"{path.removeprefix('!')} is {value!r}, not a boolean",
+    )
+
+
+def _page_size_verdict(
+    answers: dict[str, Any], session: Session, since: datetime, until: datetime
+) -> Verdict:
+    largest = int(answers.get("page_size_max", 0) or 0)
+    if not largest or not answers.get("limit_param", "limit"):
+        return Verdict("page_size_max", NOT_TESTABLE, "no largest page or page size")
+    page = session.get(_window_params(answers, since, until, largest + 1))
+    if page is None:
+        return Verdict("page_size_max", NOT_TESTABLE, "request budget spent")
+    if 400 <= page.status < 500:
+        return Verdict(
+            "page_size_max", CONFIRMED, f"{largest + 1} refused ({page.status})"
+        )
+    events = dig(page.body, answers.get("events_path", "data"))
+    count = len(events) if isinstance(events, list) else 0
+    if count > largest:
+        return Verdict(
+            "page_size_max",
+            CONTRADICTED,
+            f"a page of {count} came back for {largest + 1}",
+        )
+    if count == largest:
+        return Verdict("page_size_max", CONFIRMED, f"{largest + 1} capped to {count}")
+    return Verdict(
+        "page_size_max", NOT_TESTABLE, f"only {count} events: the cap is not reached"
+    )

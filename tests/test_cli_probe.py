@@ -1,0 +1,148 @@
+"""``xsoar-fetch probe``: answers checked against the project's fake API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import yaml
+from answer_sets import ANSWER_SETS, integration_dir, render_pack
+
+from generator.cli import main
+from generator.pack import ANSWERS_FILE, Pack, load_pack
+from generator.simulate.events import EventSpec, index_events
+from generator.simulate.fake_api import ApiShape, Credential, FakeApi
+
+SECRET = "probe-test-secret"
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Pack:
+    root = tmp_path_factory.mktemp("probe") / "pack"
+    return load_pack(render_pack(ANSWER_SETS["defaults"], root))
+
+
+@pytest.fixture
+def api(pack: Pack) -> Iterator[FakeApi]:
+    """The API the default answers describe, holding five events of the last hour."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=50 - 10 * n)) for n in range(5)]
+    events = index_events(specs, "iso8601")
+    with FakeApi(
+        ApiShape.from_answers(pack.answers), events, Credential("", SECRET)
+    ) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        yield server
+
+
+def probe(
+    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi, **wrong: object
+) -> tuple[int, str, str]:
+    answers_file = pack.root / ANSWERS_FILE
+    original = answers_file.read_text("utf-8")
+    answers = yaml.safe_load(original)
+    answers.update(wrong)
+    answers_file.write_text(yaml.safe_dump(answers), "utf-8")
+    try:
+        status = main(
+            [
+                "probe",
+                str(integration_dir(pack.root)),
+                "--param",
+                f"url={api.base_url}",
+                "--param",
+                f"credentials={SECRET}",
+            ]
+        )
+    finally:
+        answers_file.write_text(original, "utf-8")
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def verdict(out: str, key: str) -> str:
+    (line,) = [line for line in out.splitlines() if f" {key} " in line]
+    return line
+
+
+def test_right_answers_are_confirmed(
+    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi
+) -> None:
+    """
+    Given the answers the fake API was built from
+    When probe checks them
+    Then it exits 0 and confirms authentication, the event list, fields and times
+    """
+    status, out, err = probe(capsys, pack, api)
+    assert status == 0, out + err
+    for key in ("auth_type", "events_path", "id_field", "time_field", "time_format"):
+        assert "confirmed" in verdict(out, key), out
+    assert "contradicted" not in out
+
+
+@pytest.mark.parametrize(
+    ("wrong", "key"),
+    [
+        ({"api_key_header_name": "X-Other-Key"}, "auth_type"),
+        ({"events_path": "items"}, "events_path"),
+        ({"id_field": "uid"}, "id_field"),
+        ({"time_field": "published"}, "time_field"),
+        (
+            {"time_format": "epoch_seconds", "request_time_format": "iso8601"},
+            "time_format",
+        ),
+        ({"sort_order": "descending"}, "sort_order"),
+        ({"has_more_path": "has_more"}, "has_more_path"),
+        ({"page_size_max": 2}, "page_size_max"),
+        ({"request_time_format": "epoch_seconds"}, "request_time_format"),
+    ],
+)
+def test_wrong_answers_are_contradicted(
+    capsys: pytest.CaptureFixture[str],
+    pack: Pack,
+    api: FakeApi,
+    wrong: dict[str, object],
+    key: str,
+) -> None:
+    """
+    Given an answers file with one answer the fake API does not bear out
+    When probe checks it
+    Then that answer is contradicted with its evidence, and probe exits 1 naming it
+    """
+    status, out, err = probe(capsys, pack, api, **wrong)
+    assert status == 1, out
+    assert "contradicted" in verdict(out, key), out
+    (line,) = err.strip().splitlines()
+    assert line.startswith("xsoar-fetch probe: error: contradicted: ")
+    assert key in line.split(": ")[-1].split(", ")
+
+
+def test_a_capped_page_confirms_page_size_max(
+    capsys: pytest.CaptureFixture[str], pack: Pack
+) -> None:
+    """
+    Given an API whose pages hold at most 3 events, and page_size_max 3
+    When probe asks for a page of 4
+    Then page_size_max is confirmed: the page was capped to 3
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=50 - 10 * n)) for n in range(5)]
+    shape = ApiShape.from_answers(pack.answers)
+    events = index_events(specs, "iso8601")
+    with FakeApi(shape, events, Credential("", SECRET), page_size=3) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        status, out, err = probe(capsys, pack, server, page_size_max=3)
+    assert status == 0, out + err
+    assert "4 capped to 3" in verdict(out, "page_size_max")
+
+
+def test_unknown_parameter_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], pack: Pack
+) -> None:
+    """Given a --param the integration lacks, When probe runs, Then one line names it."""
+    status = main(["probe", str(pack.root), "--param", "nope=1"])
+    _, err = capsys.readouterr()
+    (line,) = err.strip().splitlines()
+    assert status == 2
+    assert line.startswith("xsoar-fetch probe: error: --param nope: unknown parameter")
