@@ -154,8 +154,8 @@ class Param:
         details = [f"{self.where}"]
         if self.schema.get("format"):
             details.append(f"format {self.schema['format']}")
-        elif self.schema.get("type"):
-            details.append(f"type {self.schema['type']}")
+        elif type_of(self.schema):
+            details.append(f"type {type_of(self.schema)}")
         return f"parameter '{self.name}' ({', '.join(details)})"
 
 
@@ -213,18 +213,25 @@ def required_names(schema: Any) -> set[str]:
     return names
 
 
+def type_of(schema: Any) -> str | None:
+    """A schema's type; of an OpenAPI 3.1 list such as [string, "null"], the non-null one."""
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        return kinds[0] if len(kinds) == 1 else None
+    return kind if isinstance(kind, str) else None
+
+
 def is_object(schema: Any) -> bool:
     return isinstance(schema, dict) and (
-        schema.get("type") == "object" or bool(properties(schema))
+        type_of(schema) == "object" or bool(properties(schema))
     )
 
 
 def is_array_of_objects(schema: Any) -> bool:
-    return (
-        isinstance(schema, dict)
-        and schema.get("type") == "array"
-        and is_object(schema.get("items"))
-    )
+    return type_of(schema) == "array" and is_object(schema.get("items"))
 
 
 def walk_schema(
@@ -282,9 +289,14 @@ def success_schema(operation: Operation) -> dict[str, Any] | None:
             continue
         content = (responses[code] or {}).get("content") or {}
         for media, body in content.items():
-            if "json" in media and isinstance(body, dict) and body.get("schema"):
+            if _json_media(media) and isinstance(body, dict) and body.get("schema"):
                 return body["schema"]
     return None
+
+
+def _json_media(media: str) -> bool:
+    """JSON content, or the ``*/*`` that some generators write for it."""
+    return "json" in media or media.strip() == "*/*"
 
 
 def success_response(operation: Operation) -> dict[str, Any]:
@@ -329,7 +341,7 @@ def parameters(operation: Operation) -> list[Param]:
         )
     body = (operation.spec.get("requestBody") or {}).get("content") or {}
     for media, content in body.items():
-        if "json" not in media or not isinstance(content, dict):
+        if not _json_media(media) or not isinstance(content, dict):
             continue
         for path, schema, _ in walk_schema(content.get("schema")):
             if is_object(schema):
@@ -362,7 +374,7 @@ def is_end(name: str) -> bool:
 def is_time_param(param: Param) -> bool:
     if param.schema.get("format") in ("date-time", "date"):
         return True
-    if param.schema.get("type") not in ("integer", "number", "string", None):
+    if type_of(param.schema) not in ("integer", "number", "string", None):
         return False
     return bool(
         has_word(param.name, {"since", "until", "oldest", "latest"}, TIME_PARTS)
@@ -530,7 +542,7 @@ def infer_auth(result: Inference, operation: Operation) -> None:
 def _auth_from_scheme(
     result: Inference, name: str, scheme: dict[str, Any], scopes: list[str]
 ) -> bool:
-    kind = scheme.get("type")
+    kind = type_of(scheme)
     label = f"securitySchemes.{name}"
     if kind == "apiKey" and scheme.get("in") == "query":
         result.set("auth_type", "api_key_query", f"{label} (apiKey in query)")
@@ -758,7 +770,7 @@ def _time_field(
         for path, schema in fields.items()
         if schema.get("format") == "date-time"
         or set(tokens(path.rsplit(".", 1)[-1])) & (CREATED_TOKENS | {"time", "date"})
-        and schema.get("type") in ("string", "integer", "number")
+        and type_of(schema) in ("string", "integer", "number")
     }
     if not timed:
         return None, "no date-time property in the events"
@@ -816,7 +828,7 @@ def _time_format(
     example = example_of(schema)
     if schema.get("format") == "date-time":
         return "iso8601", f"'{path}' has format date-time"
-    if schema.get("type") in ("integer", "number") or isinstance(example, int | float):
+    if type_of(schema) in ("integer", "number") or isinstance(example, int | float):
         kind, why = _epoch_kind(schema, example, path)
         if kind:
             return kind, f"'{path}' is a number, {why}"
@@ -874,7 +886,7 @@ def _request_format(result: Inference, param: Param) -> None:
         result.set("request_time_format", "iso8601", param.label())
         return
     kind, why = _epoch_kind(param.schema, param.example, param.name, param.description)
-    if param.schema.get("type") in ("integer", "number") and kind:
+    if type_of(param.schema) in ("integer", "number") and kind:
         result.set("request_time_format", kind, f"{param.label()}, {why}")
     elif isinstance(param.example, str) and ISO_RE.match(param.example):
         result.set("request_time_format", "iso8601", f"{param.label()} example")
@@ -914,7 +926,7 @@ def _next_url_fields(schema: Any) -> list[str]:
     return [
         path
         for path, child, _ in walk_schema(schema)
-        if child.get("type") == "string"
+        if type_of(child) == "string"
         and "next" in normal(path.rsplit(".", 1)[-1])
         and (
             child.get("format") in ("uri", "url")
@@ -979,7 +991,7 @@ def infer_paging(
             (path, parent)
             for path, child, parent in outside
             if normal(path.rsplit(".", 1)[-1]) in NEXT_CURSOR_NAMES
-            and child.get("type") in ("string", None)
+            and type_of(child) in ("string", None)
         ]
         if cursor_params and cursor_fields:
             path, parent = cursor_fields[0]
@@ -1035,7 +1047,7 @@ def infer_paging(
     flags = [
         (path, normal(path.rsplit(".", 1)[-1]))
         for path, child, _ in outside
-        if child.get("type") == "boolean"
+        if type_of(child) == "boolean"
     ] + [
         (path, normal(path.rsplit(".", 1)[-1]))
         for s in samples
@@ -1061,7 +1073,7 @@ def infer_page_size(
     limits = [
         p
         for p in params
-        if p.key in LIMIT_NAMES and p.schema.get("type") in ("integer", "number", None)
+        if p.key in LIMIT_NAMES and type_of(p.schema) in ("integer", "number", None)
     ]
     if not limits:
         if operation:

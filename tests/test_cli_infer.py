@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from answer_sets import render_pack
+from answer_sets import render_answers, render_pack
 
 from generator.cli import main
 
@@ -316,3 +316,43 @@ def test_nothing_to_read_is_a_one_line_error(
     status, _, err = infer(capsys)
     assert status == 2
     assert_one_line_error(err, "give --openapi FILE and/or --sample FILE")
+
+
+def test_openapi_31_type_lists_star_content_and_cyclic_refs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """
+    Given an OpenAPI 3.1 document with [type, "null"] lists, a */* response and a
+        schema that refers to itself, paged by page number with a nested has-more flag
+    When infer reads it
+    Then the answers follow those shapes, and the template accepts them
+    """
+    answers, _ = inferred(capsys, "openapi31-page-number")
+
+    assert {key: answers[key] for key in answers} == {
+        "base_url": "https://api.acme.example/v2",
+        "auth_type": "api_key_query",
+        "api_key_param": "token",
+        "http_method": "GET",
+        "events_endpoint": "/things",
+        "events_path": "results",
+        "id_field": "id",
+        "time_field": "createdAt",
+        "time_format": "iso8601",
+        "severity_field": "",
+        "time_filter": "params",
+        "since_param": "created_after",
+        "until_param": "",
+        "request_time_format": "iso8601",
+        "page_param": "page",
+        "first_page": 1,
+        "pagination": "page_number",
+        "query_style": "time_range",
+        "has_more_path": "meta.has_more",
+        "limit_param": "per_page",
+        "page_size_max": 100,
+    }
+    recorded = yaml.safe_load(
+        (render_answers(answers, tmp_path / "pack") / ".copier-answers.yml").read_text()
+    )
+    assert {key: recorded[key] for key in answers} == answers
