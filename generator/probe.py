@@ -179,6 +179,7 @@ def probe(answers: dict[str, Any], params: dict[str, Any]) -> list[Verdict]:
         return verdicts
     verdicts += _field_verdicts(answers, events)
     verdicts.append(_order_verdict(answers, events))
+    verdicts.append(_start_bound_verdict(answers, session, events, now))
     verdicts.append(_has_more_verdict(answers, page))
     verdicts.append(_page_size_verdict(answers, session, now - first, now))
     return verdicts
@@ -325,6 +326,45 @@ def _order_verdict(answers: dict[str, Any], events: list[dict]) -> Verdict:
         return Verdict("sort_order", CONFIRMED, f"a page of {len(times)} is {seen}")
     return Verdict(
         "sort_order", CONTRADICTED, f"a page of {len(times)} is {seen}, not {answered}"
+    )
+
+
+def _start_bound_verdict(
+    answers: dict[str, Any], session: Session, events: list[dict], now: datetime
+) -> Verdict:
+    """Ask again from an event's exact time: the fetch reads the start as inclusive."""
+    from generator.simulate.timefmt import parse_time, render_time
+
+    key = "since_param"
+    fmt = answers.get("time_format", "iso8601")
+    request_fmt = answers.get("request_time_format") or fmt
+    id_path = answers.get("id_field", "id")
+    time_path = answers.get("time_field", "created_at")
+    event = events[-1]
+    try:
+        moment = parse_time(str(dig(event, time_path)), fmt)
+        exact = parse_time(str(render_time(moment, request_fmt)), request_fmt) == moment
+    except (ValueError, OverflowError):
+        return Verdict(key, NOT_TESTABLE, "the event's time does not parse")
+    if not exact or dig(event, id_path) is None:
+        return Verdict(key, NOT_TESTABLE, f"{request_fmt} cannot send {moment} exactly")
+    page = session.get(_window_params(answers, moment, now, None))
+    if page is None or page.status >= 300:
+        return Verdict(key, NOT_TESTABLE, "the second request failed")
+    again = dig(page.body, answers.get("events_path", "data"))
+    ids = (
+        {str(dig(e, id_path)) for e in again if isinstance(e, dict)}
+        if isinstance(again, list)
+        else set()
+    )
+    shown = f"{answers.get('since_param', 'from')}={render_time(moment, request_fmt)}"
+    if str(dig(event, id_path)) in ids:
+        return Verdict(key, CONFIRMED, f"inclusive: {shown} returns the event at it")
+    return Verdict(
+        key,
+        CONTRADICTED,
+        f"exclusive: {shown} leaves out the event at that time (the fetch asks from "
+        "the last time it took, inclusive: events sharing it would be lost)",
     )
 
 

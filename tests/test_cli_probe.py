@@ -76,7 +76,8 @@ def test_right_answers_are_confirmed(
     """
     status, out, err = probe(capsys, pack, api)
     assert status == 0, out + err
-    for key in ("auth_type", "events_path", "id_field", "time_field", "time_format"):
+    keys = ("auth_type", "events_path", "id_field", "time_field", "time_format")
+    for key in (*keys, "since_param", "sort_order", "request_time_format"):
         assert "confirmed" in verdict(out, key), out
     assert "contradicted" not in out
 
@@ -135,6 +136,27 @@ def test_a_capped_page_confirms_page_size_max(
         status, out, err = probe(capsys, pack, server, page_size_max=3)
     assert status == 0, out + err
     assert "4 capped to 3" in verdict(out, "page_size_max")
+
+
+def test_an_exclusive_start_bound_contradicts_since_param(
+    capsys: pytest.CaptureFixture[str], pack: Pack
+) -> None:
+    """
+    Given an API whose window start is exclusive (it answers "after", not "from")
+    When probe asks again from an event's exact time
+    Then since_param is contradicted: the event at that time is left out
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=50 - 10 * n)) for n in range(5)]
+    shape = ApiShape.from_answers(pack.answers)
+    events = index_events(specs, "iso8601")
+    credential = Credential("", SECRET)
+    with FakeApi(shape, events, credential, since_exclusive=True) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        status, out, _ = probe(capsys, pack, server)
+    assert status == 1
+    assert "contradicted" in verdict(out, "since_param")
+    assert "exclusive" in verdict(out, "since_param")
 
 
 def test_unknown_parameter_is_a_one_line_error(

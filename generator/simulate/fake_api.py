@@ -254,6 +254,7 @@ class FakeApi:
         quirks: ApiQuirks | None = None,
         auth: ApiAuth | None = None,
         until_exclusive: bool = False,
+        since_exclusive: bool = False,
     ) -> None:
         if next_cursor not in NEXT_CURSOR_MODES:
             raise ValueError(
@@ -292,6 +293,8 @@ class FakeApi:
         self.empty_as_204 = shape.pagination == fake_paging.PAGE_NUMBER
         # Whether a window's end is exclusive at this API (inclusive by default).
         self.until_exclusive = until_exclusive
+        # Whether a window's start is exclusive (an API that answers "after", not "from").
+        self.since_exclusive = since_exclusive
         self.utc_offset = utc_offset
         self.query = query
         self.next_cursor = next_cursor
@@ -726,6 +729,8 @@ class FakeApi:
             return self._window_cache[1]
         by_time = self._by_time
         wanted = parse_query(query_text)
+        if since is not None and self.since_exclusive:
+            since += timedelta(microseconds=1)
         low = 0 if since is None else bisect.bisect_left(by_time, (since,))
         high = len(by_time)
         if until is not None:
