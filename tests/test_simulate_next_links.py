@@ -268,3 +268,24 @@ def test_foreign_next_link_fails_clearly_and_sends_nothing(
     assert given and all(
         not run.ok and "foreign-host.test" in run.error for run in given
     )
+
+
+def test_summary_says_held_back_events_are_expected() -> None:
+    """
+    Given a passing foreign-next-link result whose API held events back
+    When the summary table is printed
+    Then its verdict reads PASS (held back) and the caption says why
+    """
+    from rich.console import Console
+
+    from generator.simulate.report import summary_table
+    from generator.simulate.runner import FOREIGN_HELD_BACK
+
+    result = ScenarioResult(scenario="foreign-next-link", description="", events=5)
+    result.missed, result.held_back = 5, FOREIGN_HELD_BACK
+    console = Console(record=True, width=200)
+
+    console.print(summary_table([result]))
+
+    text = console.export_text()
+    assert "PASS (held back)" in text and "5 held back" in text

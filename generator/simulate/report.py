@@ -129,6 +129,8 @@ def summary_table(results: Sequence[ScenarioResult]) -> Table:
             verdict = "[red]FAIL[/red] (limitation)"
             notes.append(f"{result.scenario}: limitation: {result.limitation}")
         if result.held_back and result.missed:
+            if result.passed:
+                verdict = "[green]PASS[/green] (held back)"
             notes.append(
                 f"{result.scenario}: {result.missed} held back: {result.held_back}"
             )
