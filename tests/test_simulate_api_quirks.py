@@ -184,6 +184,23 @@ def test_stale_start_is_refused_beside_a_position(
     assert refused.json() == {"error": f"{position} and from cannot be sent together"}
 
 
+def test_a_page_deep_into_a_window_times_out_as_requests_raises_it(serve: Any) -> None:
+    """
+    Given a time-window API whose pages starting 4 events or more into a window time out
+    When pages of 2 are asked for at offsets 0, 2 and 4
+    Then the first two are served; the third raises requests' ReadTimeout, unwrapped,
+        and counts as an injected timeout
+    """
+    quirks = ApiQuirks(deep_page_timeout=4)
+    api = serve("time_range", at(*range(1, 9)), quirks=quirks)
+    api.begin_cycle(T0 + timedelta(minutes=10))
+    assert ids(get(api, **SINCE, limit=2, offset=0)) == [1001, 1002]
+    assert ids(get(api, **SINCE, limit=2, offset=2)) == [1003, 1004]
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        get(api, **SINCE, limit=2, offset=4)
+    assert api.stats.injected == ["timeout"]
+
+
 def test_ids_numbered_at_creation_put_a_late_event_behind(serve: Any) -> None:
     """
     Given IDs numbered at creation: an event at minute 1 visible 5 minutes late, and
@@ -216,6 +233,7 @@ def test_ids_numbered_at_visibility_by_default() -> None:
         ({"duplicate_rows": "some"}, "api.duplicate_rows is a share from 0 to 1"),
         ({"ignore_limit": "yes"}, "api.ignore_limit must be true or false"),
         ({"refuse_stale_start": 1}, "api.refuse_stale_start must be true or false"),
+        ({"deep_page_timeout": 0}, "api.deep_page_timeout must be a whole number"),
     ],
 )
 def test_bad_quirk_values_name_the_key(api: dict[str, Any], fragment: str) -> None:
@@ -233,8 +251,14 @@ def test_quirks_from_a_file() -> None:
             "duplicate_rows": 0.1,
             "ignore_limit": True,
             "refuse_stale_start": True,
+            "deep_page_timeout": 50,
         }
     )
     assert quirks == ApiQuirks(
-        30, timedelta(minutes=30), 0.1, True, refuse_stale_start=True
+        30,
+        timedelta(minutes=30),
+        0.1,
+        True,
+        refuse_stale_start=True,
+        deep_page_timeout=50,
     )

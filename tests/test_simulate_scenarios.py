@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -73,6 +74,24 @@ def test_api_errors_arm_failures_on_some_runs() -> None:
     kinds = {kind for armed in scenario.failures.values() for kind in armed.values()}
     assert 0 < len(scenario.failures) < scenario.cycles
     assert "timeout" in kinds and any(kind.startswith("5") for kind in kinds)
+
+
+def test_deep_page_timeouts_time_out_pages_past_the_third_of_a_window() -> None:
+    """
+    Given the deep-page-timeouts scenario
+    When it is built
+    Then pages hold half the Fetch Limit, more than four Fetch Limits wait before the
+        first run, a page starting three pages into a window times out, and it applies
+        to APIs queried by time window only
+    """
+    scenario = builtin("deep-page-timeouts", TRAITS)
+    assert scenario.page_size == TRAITS.max_fetch // 2
+    waiting = [event for event in scenario.events if event.time < DEFAULT_START]
+    assert len(waiting) > 4 * TRAITS.max_fetch
+    assert scenario.quirks.deep_page_timeout == 3 * scenario.page_size
+    assert TRAITS.skip_reason(scenario) is None
+    cursor = replace(TRAITS, query_style="cursor")
+    assert "does not query time windows" in (cursor.skip_reason(scenario) or "")
 
 
 def test_backlog_holds_ten_thousand_events_before_the_first_fetch() -> None:

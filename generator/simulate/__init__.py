@@ -28,6 +28,7 @@ SCENARIO_NAMES = (
     "burst",
     "late-match",
     "api-errors",
+    "deep-page-timeouts",
     "backlog",
     "malformed",
     "timezone",

@@ -5,7 +5,8 @@ requests a minute (HTTP 429 past it), cursors that expire (HTTP 400 when used af
 that), rows the API repeats inside a page, a ``limit`` parameter the API ignores,
 next-page URLs written another way (``next_links``: repeating the request's own query
 string, credential included; relative; or on another host), and a start time the
-API refuses beside a cursor or an ID (HTTP 400: a stale field).
+API refuses beside a cursor or an ID (HTTP 400: a stale field), and pages deep into a
+time window that time out.
 The fake API (:mod:`generator.simulate.fake_api`) asks the pieces here what to do.
 """
 
@@ -29,6 +30,7 @@ QUIRK_KEYS = (
     "ignore_limit",
     "next_links",
     "refuse_stale_start",
+    "deep_page_timeout",
 )
 # How the API writes its next-page URLs (next_url and link_header paging): after the
 # query string of the request it answers, credential included; relative (a path and
@@ -51,6 +53,8 @@ class ApiQuirks:
     next_links: str = ""  # how next-page URLs are written: "" (full URLs) or NEXT_LINKS
     # a request carrying a cursor, next-page token or ID with the start time is refused
     refuse_stale_start: bool = False
+    # a time window's page starting this many events or more into it times out
+    deep_page_timeout: int | None = None
 
     @classmethod
     def from_file(cls, api: Mapping[str, Any]) -> ApiQuirks:
@@ -92,6 +96,14 @@ class ApiQuirks:
             raise ValueError(
                 f"api.refuse_stale_start must be true or false, got {stale!r}"
             )
+        deep = api.get("deep_page_timeout")
+        if deep is not None and (
+            isinstance(deep, bool) or not isinstance(deep, int) or deep < 1
+        ):
+            raise ValueError(
+                "api.deep_page_timeout must be a whole number of events >= 1, "
+                f"got {deep!r}"
+            )
         return cls(
             rate_limit=rate,
             cursor_expiry=None if expiry is None else timedelta(minutes=expiry),
@@ -99,6 +111,7 @@ class ApiQuirks:
             ignore_limit=ignore,
             next_links=links,
             refuse_stale_start=stale,
+            deep_page_timeout=deep,
         )
 
 

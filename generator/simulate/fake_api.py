@@ -697,6 +697,10 @@ class FakeApi:
                 state = fake_paging.decode_token(params[shape.cursor_param])
                 if (state.get("since"), state.get("until")) != (since_text, until_text):
                     raise BadRequest("a cursor must be sent with the window it pages")
+        deep = self.quirks.deep_page_timeout
+        if deep is not None and start >= deep:
+            self.stats.injected.append(TIMEOUT)
+            raise Dropped(TIMEOUT)  # the client sees requests' ReadTimeout
         since = self._parsed(since_text, "the window start")
         until = self._parsed(until_text, "the window end")
         self._check_window(since, until)

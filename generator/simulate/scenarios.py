@@ -63,6 +63,7 @@ REQUIRES_OAUTH2 = "oauth2"
 REQUIRES_NEXT_URL = "next_url"
 # A position sent instead of the start time after the first request: a cursor or an ID.
 REQUIRES_POSITION = "position"
+REQUIRES_TIME_WINDOWS = "time_range"
 KNOWN_REQUIREMENTS = (
     REQUIRES_LOOKBACK,
     REQUIRES_QUERY,
@@ -72,6 +73,7 @@ KNOWN_REQUIREMENTS = (
     REQUIRES_OAUTH2,
     REQUIRES_NEXT_URL,
     REQUIRES_POSITION,
+    REQUIRES_TIME_WINDOWS,
 )
 # The paginations that follow a next-page URL (in the body or the Link header).
 URL_PAGINATIONS = ("next_url", "link_header")
@@ -86,6 +88,8 @@ FIXED_PARAMS = (
     "eventFetchInterval",
     "isFetchEvents",
 )
+# deep-page-timeouts: pages of a time window past this many are never served.
+DEEP_PAGES = 3
 # The fetch core a pack runs: its query style, or time_range with look-back.
 TIME_RANGE_LOOKBACK = "time_range_lookback"
 
@@ -161,6 +165,8 @@ class PackTraits:
                 return f"query_style {self.query_style} does not continue by ID"
             if need == REQUIRES_POSITION and self.query_style == TIME_RANGE:
                 return "query_style time_range sends its window with every request"
+            if need == REQUIRES_TIME_WINDOWS and self.query_style != TIME_RANGE:
+                return f"query_style {self.query_style} does not query time windows"
             if need == REQUIRES_OAUTH2 and self.auth_type != OAUTH2:
                 return f"auth_type {self.auth_type} uses no OAuth2 tokens"
             if need == REQUIRES_NEXT_URL and not self.follows_urls:
@@ -317,6 +323,50 @@ def _api_errors(b: _Builder) -> Scenario:
         events=b.steady_events(b.steady_count(cycles), cycles),
         page_size=max(1, b.traits.max_fetch // 2),
         failures=failures,
+    )
+
+
+def _deep_page_timeouts(b: _Builder) -> Scenario:
+    """A backlog read in pages of half the Fetch Limit, where a page starting three
+    pages or more into a time window times out, with the exception the server's client
+    raises (requests' ReadTimeout, unwrapped), on every run: the API never recovers.
+
+    A fetch that takes the Fetch Limit oldest first needs two pages of a window (three
+    when it re-reads what it took at the last second); one that must read a whole
+    window (an API not listed oldest first) has to keep what it read and ask for a
+    narrower window next time, or every run fails for good.
+    """
+    cycles = b.count(60, 20)
+    page = max(1, b.traits.max_fetch // 2)
+    size = b.count(400, 4 * b.traits.max_fetch + 10)
+    span = min(
+        b.start - b.traits.first_fetch - timedelta(minutes=5), timedelta(hours=12)
+    )
+    seconds = max(60, int(span.total_seconds()))
+    events = [
+        EventSpec(time=b.start - timedelta(seconds=1 + b.rng.randrange(seconds)))
+        for _ in range(size)
+    ]
+    events += b.steady_events(b.steady_count(cycles), cycles)
+    return Scenario(
+        name="deep-page-timeouts",
+        description=(
+            f"{size} events waiting, pages of {page}; a page starting "
+            f"{DEEP_PAGES * page} events or more into a time window times out "
+            "(ReadTimeout)"
+        ),
+        cycles=cycles,
+        events=events,
+        page_size=page,
+        quirks=ApiQuirks(deep_page_timeout=DEEP_PAGES * page),
+        requires=(REQUIRES_TIME_WINDOWS,),
+        limitations={
+            TIME_RANGE_LOOKBACK: (
+                "the look-back core reads its whole window in one run and keeps "
+                "nothing of a run that fails: while the API cannot serve a window's "
+                "third page it stalls (nothing is lost, nothing moves on)"
+            )
+        },
     )
 
 
@@ -728,6 +778,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "burst": _burst,
     "late-match": _late_match,
     "api-errors": _api_errors,
+    "deep-page-timeouts": _deep_page_timeouts,
     "backlog": _backlog,
     "malformed": _malformed,
     "timezone": _timezone,
