@@ -69,6 +69,7 @@ class Page:
     status: int
     body: Any
     params: dict[str, Any]
+    headers: dict[str, str]
 
 
 class Session:
@@ -120,7 +121,7 @@ class Session:
             body = response.json()
         except ValueError:
             body = None
-        return Page(response.status_code, body, params)
+        return Page(response.status_code, body, params, dict(response.headers))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -180,7 +181,7 @@ def probe(answers: dict[str, Any], params: dict[str, Any]) -> list[Verdict]:
     verdicts += _field_verdicts(answers, events)
     verdicts.append(_order_verdict(answers, events))
     verdicts.append(_start_bound_verdict(answers, session, events, now))
-    verdicts.append(_has_more_verdict(answers, page))
+    verdicts += _paging_verdicts(answers, session, events, now - first, now)
     verdicts.append(_page_size_verdict(answers, session, now - first, now))
     return verdicts
 
@@ -368,19 +369,103 @@ def _start_bound_verdict(
     )
 
 
+def _paging_verdicts(
+    answers: dict[str, Any],
+    session: Session,
+    events: list[dict],
+    since: datetime,
+    until: datetime,
+) -> list[Verdict]:
+    """On a full page with more events after it: the next-page signal and has-more flag."""
+    limit_param = answers.get("limit_param", "limit")
+    size = min(len(events) - 1, 5)
+    if size < 1 or not limit_param:
+        why = "no page size to send" if not limit_param else "fewer than two events"
+        return [
+            Verdict("pagination", NOT_TESTABLE, why),
+            Verdict("has_more_path", NOT_TESTABLE, why),
+        ]
+    first = session.get(_window_params(answers, since, until, size))
+    full = dig(first.body, answers.get("events_path", "data")) if first else None
+    if first is None or not isinstance(full, list) or len(full) != size:
+        why = f"a page of {size} did not come back full"
+        return [
+            Verdict("pagination", NOT_TESTABLE, why),
+            Verdict("has_more_path", NOT_TESTABLE, why),
+        ]
+    return [
+        _next_page_verdict(answers, session, first, full, since, until),
+        _has_more_verdict(answers, first),
+    ]
+
+
+def _next_page_verdict(
+    answers: dict[str, Any],
+    session: Session,
+    first: Page,
+    full: list[dict],
+    since: datetime,
+    until: datetime,
+) -> Verdict:
+    """The next-page signal of a full page, or the next page by offset or number."""
+    key = "pagination"
+    pagination = answers.get("pagination", "offset")
+    size = len(full)
+    if pagination == "next_cursor":
+        path = answers.get("next_cursor_path", "next_cursor")
+        if dig(first.body, path) in (None, ""):
+            return Verdict(key, CONTRADICTED, f"a full page has no cursor at {path}")
+        return Verdict(key, CONFIRMED, f"a full page has a cursor at {path}")
+    if pagination == "next_url":
+        path = str(answers.get("next_url_path", ""))
+        found = dig(first.body, path)
+        if not isinstance(found, str) or not found:
+            return Verdict(key, CONTRADICTED, f"a full page has no URL at {path}")
+        return Verdict(key, CONFIRMED, f"a full page has a next URL at {path}")
+    if pagination == "link_header":
+        link = next((v for k, v in first.headers.items() if k.lower() == "link"), "")
+        if 'rel="next"' not in link:
+            return Verdict(key, CONTRADICTED, 'a full page has no Link rel="next"')
+        return Verdict(key, CONFIRMED, 'a full page has a Link rel="next"')
+    if pagination not in ("offset", "page_number"):
+        return Verdict(key, NOT_TESTABLE, f"{pagination} is not probed")
+    param, value = (
+        (answers.get("offset_param", "offset"), size)
+        if pagination == "offset"
+        else (answers.get("page_param", "page"), int(answers.get("first_page", 1)) + 1)
+    )
+    second = session.get({**_window_params(answers, since, until, size), param: value})
+    rows = dig(second.body, answers.get("events_path", "data")) if second else None
+    if second is None or second.status >= 300 or not isinstance(rows, list):
+        return Verdict(key, NOT_TESTABLE, "the second page did not come back")
+    id_path = answers.get("id_field", "id")
+    seen = {str(dig(event, id_path)) for event in full}
+    if rows and all(str(dig(row, id_path)) in seen for row in rows):
+        return Verdict(
+            key, CONTRADICTED, f"{param}={value} returns the first page's events again"
+        )
+    return Verdict(key, CONFIRMED, f"{param}={value} returns the next events")
+
+
 def _has_more_verdict(answers: dict[str, Any], page: Page) -> Verdict:
+    """The has-more flag of a full page with more events after it must say more."""
     path = str(answers.get("has_more_path", ""))
     if not path:
         return Verdict("has_more_path", NOT_TESTABLE, "not answered")
     value = dig(page.body, path.removeprefix("!"))
-    if isinstance(value, bool):
+    if not isinstance(value, bool):
         return Verdict(
-            "has_more_path", CONFIRMED, f"{path.removeprefix('!')} is {value}"
+            "has_more_path",
+            CONTRADICTED,
+            f"{path.removeprefix('!')} is {value!r}, not a boolean",
         )
+    if (not value) if path.startswith("!") else value:
+        return Verdict("has_more_path", CONFIRMED, f"{path} says more on a full page")
     return Verdict(
         "has_more_path",
         CONTRADICTED,
-        f"{path.removeprefix('!')} is {value!r}, not a boolean",
+        f"on a full page with more events, {path} reads as no more "
+        f"({path.removeprefix('!')} is {value})",
     )
 
 

@@ -77,7 +77,13 @@ def test_right_answers_are_confirmed(
     status, out, err = probe(capsys, pack, api)
     assert status == 0, out + err
     keys = ("auth_type", "events_path", "id_field", "time_field", "time_format")
-    for key in (*keys, "since_param", "sort_order", "request_time_format"):
+    for key in (
+        *keys,
+        "since_param",
+        "sort_order",
+        "request_time_format",
+        "pagination",
+    ):
         assert "confirmed" in verdict(out, key), out
     assert "contradicted" not in out
 
@@ -97,6 +103,9 @@ def test_right_answers_are_confirmed(
         ({"has_more_path": "has_more"}, "has_more_path"),
         ({"page_size_max": 2}, "page_size_max"),
         ({"request_time_format": "epoch_seconds"}, "request_time_format"),
+        ({"offset_param": "skip"}, "pagination"),
+        ({"pagination": "next_cursor", "query_style": "time_range"}, "pagination"),
+        ({"pagination": "link_header"}, "pagination"),
     ],
 )
 def test_wrong_answers_are_contradicted(
@@ -157,6 +166,30 @@ def test_an_exclusive_start_bound_contradicts_since_param(
     assert status == 1
     assert "contradicted" in verdict(out, "since_param")
     assert "exclusive" in verdict(out, "since_param")
+
+
+@pytest.mark.parametrize(
+    ("answered", "outcome"),
+    [("has_more", "confirmed"), ("!has_more", "contradicted")],
+)
+def test_has_more_read_the_wrong_way_is_contradicted(
+    capsys: pytest.CaptureFixture[str], pack: Pack, answered: str, outcome: str
+) -> None:
+    """
+    Given an API that says has_more: true on a full page with more events after it
+    When probe checks has_more_path answered as has_more, then as !has_more
+    Then the first is confirmed and the second, read the wrong way, contradicted
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=50 - 10 * n)) for n in range(5)]
+    shape = ApiShape.from_answers({**pack.answers, "has_more_path": "has_more"})
+    events = index_events(specs, "iso8601")
+    with FakeApi(shape, events, Credential("", SECRET)) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        status, out, _ = probe(capsys, pack, server, has_more_path=answered)
+    assert status == (0 if outcome == "confirmed" else 1), out
+    assert outcome in verdict(out, "has_more_path")
+    assert "confirmed" in verdict(out, "pagination")
 
 
 def test_unknown_parameter_is_a_one_line_error(
