@@ -34,6 +34,10 @@ LIMIT_NAMES = {
     "resultsperpage",
     "pagelimit",
     "take",
+    "rows",
+    "batchsize",
+    "maxitems",
+    "maxcount",
 }
 OFFSET_NAMES = {"offset", "skip", "startindex", "startat"}
 PAGE_NAMES = {"page", "pagenumber", "pagenum", "pageindex", "pageno"}
@@ -62,9 +66,29 @@ HAS_MORE_NAMES = {
     "moreresults",
     "hasmoreresults",
 }
-NO_MORE_NAMES = {"endofstream", "islast", "last", "lastpage", "done", "endoflist"}
-START_TOKENS = {"since", "from", "start", "begin", "after", "gte", "gt", "oldest"}
-END_TOKENS = {"until", "to", "end", "before", "lte", "lt", "latest"}
+NO_MORE_NAMES = {
+    "endofstream",
+    "islast",
+    "last",
+    "lastpage",
+    "islastpage",
+    "done",
+    "endoflist",
+}
+START_TOKENS = {
+    "since",
+    "from",
+    "start",
+    "begin",
+    "after",
+    "gte",
+    "gt",
+    "oldest",
+    "min",
+    "earliest",
+    "newer",
+}
+END_TOKENS = {"until", "to", "end", "before", "lte", "lt", "latest", "max", "older"}
 # Words found inside one-word names such as insertionstarttime.
 START_PARTS = ("since", "starttime", "startdate", "begin", "oldest")
 END_PARTS = ("until", "endtime", "enddate", "latest")
@@ -625,12 +649,23 @@ def infer_events_path(
             path, item = arrays[0]
             found.append((path, "the 200 response schema's only array of objects"))
         elif len(arrays) > 1:
-            result.miss(
-                "events_path",
-                "the response schema has several arrays of objects: "
-                + ", ".join(path or "(top level)" for path, _ in arrays),
+            events = [(path, it) for path, it in arrays if _looks_like_events(it)]
+            if len(events) != 1:
+                result.miss(
+                    "events_path",
+                    "the response schema has several arrays of objects: "
+                    + ", ".join(path or "(top level)" for path, _ in arrays),
+                )
+                return None
+            path, item = events[0]
+            others = ", ".join(p or "(top level)" for p, _ in arrays if p != path)
+            found.append(
+                (
+                    path,
+                    "the 200 response schema's only array of objects with an ID and "
+                    f"a time (not {others})",
+                )
             )
-            return None
     for sample in samples:
         paths = _sample_arrays(sample.body)
         if len(paths) == 1:
@@ -651,6 +686,21 @@ def infer_events_path(
     else:
         result.miss("events_path", "no array of objects in the response")
     return item
+
+
+def _looks_like_events(item: dict[str, Any]) -> bool:
+    """Whether an array's items have an ID and a time property at their top level."""
+    names = properties(item)
+    has_id = any(normal(name) in ("id", "uuid") for name in names)
+    has_time = any(
+        isinstance(schema, dict)
+        and (
+            schema.get("format") == "date-time"
+            or set(tokens(name)) & (CREATED_TOKENS | {"time", "date"})
+        )
+        for name, schema in names.items()
+    )
+    return has_id and has_time
 
 
 def _sample_arrays(body: Any) -> list[str]:
@@ -945,7 +995,11 @@ def infer_paging(
     """query_style, pagination and its parameters, has_more_path."""
     schema = success_schema(operation) if operation else None
     events_path = result.value("events_path")
-    link = [s.name for s in samples if 'rel="next"' in s.headers.get("link", "")]
+    link = [
+        s.name
+        for s in samples
+        if re.search(r'rel="?([^"]* )?next[ ";]', s.headers.get("link", "") + ";")
+    ]
     headers = (
         {
             str(k).lower()
@@ -1007,7 +1061,14 @@ def infer_paging(
                     "cursor",
                     f"'{path}' is required in every response: the cursor carries on",
                 )
-        elif offset := [p for p in params if p.key in OFFSET_NAMES]:
+        elif offset := [
+            p
+            for p in params
+            if p.key in OFFSET_NAMES
+            or p.key in ("start", "from")
+            and type_of(p.schema) == "integer"
+            and not is_time_param(p)
+        ]:
             pagination = ("offset", offset[0].label())
             result.set("offset_param", offset[0].name, offset[0].label())
         elif pages := [p for p in params if p.key in PAGE_NAMES]:
@@ -1108,13 +1169,16 @@ def infer_order(
             extra[param.name] = time_field
             why.append(f"{param.label()} offers '{time_field}'")
     for param in params:
-        if param.key not in SORT_NAMES:
+        if param.key not in SORT_NAMES | SORT_BY_NAMES or param.name in extra:
             continue
         enum = [str(v) for v in param.schema.get("enum") or []]
         ascending = [v for v in enum if normal(v) in ASCENDING_WORDS]
+        ascending += _ascending_on(enum, time_field)
         if ascending:
             extra[param.name] = ascending[0]
-            why.append(f"{param.label()} offers {ascending[0]}")
+            beside = f"-{ascending[0]}" in enum
+            note = f" beside -{ascending[0]} (a leading - sorts newest first)"
+            why.append(f"{param.label()} offers {ascending[0]}{note if beside else ''}")
             result.set("extra_params", extra, "; ".join(why))
             result.set(
                 "sort_order", "ascending", f"extra_params ask for {ascending[0]}"
@@ -1159,6 +1223,23 @@ def infer_order(
             )
             return
     result.miss("sort_order", "no sort parameter, stated order or ordered samples")
+
+
+def _ascending_on(enum: list[str], time_field: str | None) -> list[str]:
+    """Values that sort by the time field oldest first: 'createdAt asc', or 'createdAt'
+    beside '-createdAt' (a leading - sorts newest first)."""
+    if not time_field:
+        return []
+    spelled = {
+        f"{time_field} asc",
+        f"{time_field}:asc",
+        f"{time_field},asc",
+        f"+{time_field}",
+    }
+    found = [v for v in enum if v.lower() in {s.lower() for s in spelled}]
+    if time_field in enum and f"-{time_field}" in enum:
+        found.append(time_field)
+    return found
 
 
 def drop_inapplicable(result: Inference) -> None:

@@ -356,3 +356,51 @@ def test_openapi_31_type_lists_star_content_and_cyclic_refs(
         (render_answers(answers, tmp_path / "pack") / ".copier-answers.yml").read_text()
     )
     assert {key: recorded[key] for key in answers} == answers
+
+
+def test_events_beside_other_arrays_sort_by_field_and_start_rows_paging(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """
+    Given a JSON:API-style document: events under data beside included records, a sort
+        parameter offering created_at and -created_at, start/rows paging
+    When infer reads it
+    Then data is the events (the only array with an ID and a time), the sort asks for
+        created_at oldest first, start is the offset and rows the page size, and the
+        template accepts the answers
+    """
+    answers, text = inferred(capsys, "jsonapi-sorted-offset")
+
+    assert answers["events_path"] == "data"
+    assert "not included" in text
+    assert answers["since_param"] == "filter[created_at][gte]"
+    assert answers["until_param"] == "filter[created_at][lte]"
+    assert answers["extra_params"] == {"sort": "created_at"}
+    assert answers["sort_order"] == "ascending"
+    assert "(a leading - sorts newest first)" in text
+    assert (answers["pagination"], answers["offset_param"]) == ("offset", "start")
+    assert (answers["limit_param"], answers["page_size_max"]) == ("rows", 500)
+    assert answers["auth_type"] == "basic"
+    recorded = yaml.safe_load(
+        (render_answers(answers, tmp_path / "pack") / ".copier-answers.yml").read_text()
+    )
+    assert {key: recorded[key] for key in answers} == answers
+
+
+def test_an_unquoted_link_rel_next_in_a_sample(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """
+    Given a sample whose Link header says rel=next without quotes
+    When infer reads it
+    Then pagination is link_header
+    """
+    sample = tmp_path / "page.json"
+    headers = {"Link": "<https://api.example.com/v1/x?page=2>; rel=next"}
+    body = [{"id": "1", "created_at": "2024-05-01T00:00:00Z"}]
+    sample.write_text(json.dumps({"status": 200, "headers": headers, "body": body}))
+
+    status, out, err = infer(capsys, "--sample", str(sample))
+
+    assert status == 0, err
+    assert yaml.safe_load(out)["pagination"] == "link_header"
