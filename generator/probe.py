@@ -25,7 +25,16 @@ TIMEOUT = 30
 CONFIRMED = "confirmed"
 CONTRADICTED = "contradicted"
 NOT_TESTABLE = "not testable"
-PROBED_AUTH = ("api_key_header", "api_key_query", "bearer_token", "basic", "none")
+OAUTH2 = "oauth2_client_credentials"
+PROBED_AUTH = (
+    "api_key_header",
+    "api_key_query",
+    "bearer_token",
+    "basic",
+    "none",
+    OAUTH2,
+)
+TOKEN_METHODS = ("client_secret_post", "client_secret_basic")
 UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}
 
 
@@ -82,9 +91,11 @@ class Session:
         self.http = requests.Session()
         self.sent = 0
         url = str(params.get("url") or answers.get("base_url") or "").rstrip("/")
+        self.server = url
         self.url = url + str(answers.get("events_endpoint", ""))
         credentials = params.get("credentials") or {}
         secret = str(credentials.get("password") or "")
+        self.client = (str(credentials.get("identifier") or ""), secret)
         auth = answers.get("auth_type", "api_key_header")
         self.query: dict[str, str] = {}
         if auth == "api_key_header":
@@ -96,6 +107,36 @@ class Session:
             self.http.headers["Authorization"] = f"Bearer {secret}"
         elif auth == "basic":
             self.http.auth = (str(credentials.get("identifier") or ""), secret)
+
+    def token(self, method: str) -> int:
+        """Ask the token endpoint with ``method``; the status (a token is kept on 2xx)."""
+        import requests
+
+        token_url = str(self.answers.get("token_url", "/oauth2/token"))
+        if token_url.startswith("/"):
+            token_url = self.server + token_url
+        form = {"grant_type": "client_credentials"}
+        if self.answers.get("oauth_scope"):
+            form["scope"] = self.answers["oauth_scope"]
+        auth = None
+        if method == "client_secret_basic":
+            auth = self.client
+        else:
+            form.update(client_id=self.client[0], client_secret=self.client[1])
+        self.sent += 1
+        try:
+            response = requests.post(token_url, data=form, auth=auth, timeout=TIMEOUT)
+        except requests.RequestException as error:
+            raise UserError(
+                f"cannot reach the token endpoint {token_url}: {error}"
+            ) from None
+        if response.ok:
+            try:
+                token = response.json()["access_token"]
+            except (ValueError, KeyError, TypeError):
+                return 502
+            self.http.headers["Authorization"] = f"Bearer {token}"
+        return response.status_code
 
     def get(self, params: dict[str, Any]) -> Page | None:
         """One list request (None when the budget is spent)."""
@@ -166,11 +207,17 @@ def probe(answers: dict[str, Any], params: dict[str, Any]) -> list[Verdict]:
             )
         ]
     session = Session(answers, params)
+    verdicts: list[Verdict] = []
+    if auth == OAUTH2:
+        token_verdicts = _token_verdicts(answers, session)
+        if any(v.outcome == CONTRADICTED for v in token_verdicts):
+            return token_verdicts
+        verdicts += token_verdicts
     now = datetime.now(UTC).replace(microsecond=0)
     first = _window(str(answers.get("first_fetch_default", "3 days")))
     page = session.get(_window_params(answers, now - first, now, None))
     assert page is not None
-    verdicts = [_auth_verdict(auth, page)]
+    verdicts.append(_auth_verdict(auth, page))
     if page.status >= 300:
         return [*verdicts, _request_format_verdict(answers, page)]
     verdicts.append(_request_format_verdict(answers, page))
@@ -204,6 +251,32 @@ def _window_params(
     if limit is not None and answers.get("limit_param", "limit"):
         sent[answers.get("limit_param", "limit")] = limit
     return sent
+
+
+def _token_verdicts(answers: dict[str, Any], session: Session) -> list[Verdict]:
+    """The token endpoint with the answered method, and the other one when refused."""
+    method = answers.get("token_auth_method", "client_secret_post")
+    status = session.token(method)
+    if 200 <= status < 300:
+        return [Verdict("token_auth_method", CONFIRMED, f"a token with {method}")]
+    if status not in (400, 401):
+        return [Verdict("token_url", CONTRADICTED, f"HTTP {status} from the token URL")]
+    other = next(m for m in TOKEN_METHODS if m != method)
+    if 200 <= session.token(other) < 300:
+        return [
+            Verdict(
+                "token_auth_method",
+                CONTRADICTED,
+                f"HTTP {status} to {method}; {other} gets a token",
+            )
+        ]
+    return [
+        Verdict(
+            "auth_type",
+            CONTRADICTED,
+            f"the token endpoint refuses the credentials (HTTP {status}) either way",
+        )
+    ]
 
 
 def _auth_verdict(auth: str, page: Page) -> Verdict:

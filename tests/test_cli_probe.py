@@ -37,7 +37,11 @@ def api(pack: Pack) -> Iterator[FakeApi]:
 
 
 def probe(
-    capsys: pytest.CaptureFixture[str], pack: Pack, api: FakeApi, **wrong: object
+    capsys: pytest.CaptureFixture[str],
+    pack: Pack,
+    api: FakeApi,
+    extra: list[str] | None = None,
+    **wrong: object,
 ) -> tuple[int, str, str]:
     answers_file = pack.root / ANSWERS_FILE
     original = answers_file.read_text("utf-8")
@@ -53,6 +57,7 @@ def probe(
                 f"url={api.base_url}",
                 "--param",
                 f"credentials={SECRET}",
+                *(extra or []),
             ]
         )
     finally:
@@ -190,6 +195,60 @@ def test_has_more_read_the_wrong_way_is_contradicted(
     assert status == (0 if outcome == "confirmed" else 1), out
     assert outcome in verdict(out, "has_more_path")
     assert "confirmed" in verdict(out, "pagination")
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "outcome"),
+    [
+        ("client_secret_basic", 0, "confirmed"),
+        ("client_secret_post", 1, "contradicted"),
+    ],
+)
+def test_oauth2_token_method_is_checked(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path_factory: pytest.TempPathFactory,
+    method: str,
+    status: int,
+    outcome: str,
+) -> None:
+    """
+    Given an OAuth2 API whose token endpoint takes the secret as HTTP basic only
+    When probe gets a token with the answered method (basic, then the form body)
+    Then basic is confirmed and the events are read; the form body is contradicted,
+        naming the method that gets a token
+    """
+    from answer_sets import VENDOR_AUTH_SETS
+
+    from generator.simulate.fake_auth import ApiAuth, AuthShape, serve_tokens
+
+    answers = VENDOR_AUTH_SETS["cisco_xdr_incidents_oauth2_basic"]
+    oauth_pack = load_pack(
+        render_pack(answers, tmp_path_factory.mktemp("oauth") / "pack")
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=50 - 10 * n)) for n in range(5)]
+    shape = ApiShape.from_answers(oauth_pack.answers)
+    auth = ApiAuth(
+        AuthShape.from_answers(oauth_pack.answers), Credential("c-9", SECRET)
+    )
+    events = index_events(specs, shape.time_format)
+    with FakeApi(shape, events, auth.credential, auth=auth) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        auth.begin_cycle(now)
+        with serve_tokens(auth, server.base_url):
+            code, out, err = probe(
+                capsys,
+                oauth_pack,
+                server,
+                extra=["--param", "credentials.identifier=c-9"],
+                token_auth_method=method,
+            )
+    assert code == status, out + err
+    assert outcome in verdict(out, "token_auth_method")
+    if outcome == "confirmed":
+        assert "confirmed" in verdict(out, "events_path")
+    else:
+        assert "client_secret_basic gets a token" in out
 
 
 def test_unknown_parameter_is_a_one_line_error(
