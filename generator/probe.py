@@ -149,7 +149,9 @@ class Session:
             self.sent += 1
             try:
                 if self.answers.get("http_method", "GET") == "POST":
-                    response = self.http.post(self.url, json=sent, timeout=TIMEOUT)
+                    response = self.http.post(
+                        self.url, json=nested(sent), timeout=TIMEOUT
+                    )
                 else:
                     response = self.http.get(self.url, params=sent, timeout=TIMEOUT)
             except requests.RequestException as error:
@@ -196,16 +198,9 @@ def probe(answers: dict[str, Any], params: dict[str, Any]) -> list[Verdict]:
     auth = answers.get("auth_type", "api_key_header")
     if auth not in PROBED_AUTH:
         return [Verdict("auth_type", NOT_TESTABLE, f"{auth} is not probed yet")]
-    if answers.get("query_style", "time_range") != "time_range" or (
-        answers.get("time_filter", "params") != "params"
-    ):
-        return [
-            Verdict(
-                "query_style",
-                NOT_TESTABLE,
-                "only time windows sent as parameters are probed yet",
-            )
-        ]
+    style = answers.get("query_style", "time_range")
+    if style not in ("time_range", "cursor"):
+        return [Verdict("query_style", NOT_TESTABLE, f"{style} is not probed yet")]
     session = Session(answers, params)
     verdicts: list[Verdict] = []
     if auth == OAUTH2:
@@ -226,8 +221,9 @@ def probe(answers: dict[str, Any], params: dict[str, Any]) -> list[Verdict]:
     if events is None:
         return verdicts
     verdicts += _field_verdicts(answers, events)
-    verdicts.append(_order_verdict(answers, events))
-    verdicts.append(_start_bound_verdict(answers, session, events, now))
+    if style == "time_range":
+        verdicts.append(_order_verdict(answers, events))
+        verdicts.append(_start_bound_verdict(answers, session, events, now))
     verdicts += _paging_verdicts(answers, session, events, now - first, now)
     verdicts.append(_page_size_verdict(answers, session, now - first, now))
     return verdicts
@@ -242,15 +238,36 @@ def _window(text: str) -> timedelta:
 def _window_params(
     answers: dict[str, Any], since: datetime, until: datetime, limit: int | None
 ) -> dict[str, Any]:
+    """The request's time bounds (parameters or a filter expression) and page size."""
     from generator.simulate.timefmt import render_time
 
     fmt = answers.get("request_time_format") or answers.get("time_format", "iso8601")
-    sent: dict[str, Any] = {answers.get("since_param", "from"): render_time(since, fmt)}
-    if answers.get("until_param", "to"):
-        sent[answers.get("until_param", "to")] = render_time(until, fmt)
+    windowed = answers.get("query_style", "time_range") == "time_range"
+    sent: dict[str, Any] = {}
+    if answers.get("time_filter", "params") == "expression":
+        template = str(answers.get("filter_template", ""))
+        written = template.replace("{since}", str(render_time(since, fmt)))
+        written = written.replace("{until}", str(render_time(until, fmt)))
+        sent[answers.get("filter_param", "filter")] = written
+    else:
+        sent[answers.get("since_param", "from")] = render_time(since, fmt)
+        if windowed and answers.get("until_param", "to"):
+            sent[answers.get("until_param", "to")] = render_time(until, fmt)
     if limit is not None and answers.get("limit_param", "limit"):
         sent[answers.get("limit_param", "limit")] = limit
     return sent
+
+
+def nested(params: dict[str, Any]) -> dict[str, Any]:
+    """A JSON body from dotted names: time_range.start -> {"time_range": {"start": ...}}."""
+    body: dict[str, Any] = {}
+    for name, value in params.items():
+        *parents, last = name.split(".")
+        into = body
+        for parent in parents:
+            into = into.setdefault(parent, {})
+        into[last] = value
+    return body
 
 
 def _token_verdicts(answers: dict[str, Any], session: Session) -> list[Verdict]:
@@ -303,11 +320,15 @@ def _request_format_verdict(answers: dict[str, Any], page: Page) -> Verdict:
 
 
 def dig(value: Any, path: str) -> Any:
-    for part in path.split(".") if path else []:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+    """The value at a dotted path; a key holding dots (@odata.nextLink) is read whole."""
+    if not path:
+        return value
+    if not isinstance(value, dict):
+        return None
+    if path in value:
+        return value[path]
+    head, _, rest = path.partition(".")
+    return dig(value.get(head), rest) if rest else None
 
 
 def _events(answers: dict[str, Any], page: Page) -> tuple[list[dict] | None, Verdict]:
@@ -409,14 +430,19 @@ def _start_bound_verdict(
     """Ask again from an event's exact time: the fetch reads the start as inclusive."""
     from generator.simulate.timefmt import parse_time, render_time
 
-    key = "since_param"
+    expression = answers.get("time_filter", "params") == "expression"
+    key = "filter_param" if expression else "since_param"
     fmt = answers.get("time_format", "iso8601")
     request_fmt = answers.get("request_time_format") or fmt
     id_path = answers.get("id_field", "id")
     time_path = answers.get("time_field", "created_at")
-    event = events[-1]
+
+    def time_of(event: Any) -> datetime:
+        return parse_time(str(dig(event, time_path)), fmt)
+
     try:
-        moment = parse_time(str(dig(event, time_path)), fmt)
+        event = max(events, key=time_of)
+        moment = time_of(event)
         exact = parse_time(str(render_time(moment, request_fmt)), request_fmt) == moment
     except (ValueError, OverflowError):
         return Verdict(key, NOT_TESTABLE, "the event's time does not parse")
@@ -431,7 +457,20 @@ def _start_bound_verdict(
         if isinstance(again, list)
         else set()
     )
-    shown = f"{answers.get('since_param', 'from')}={render_time(moment, request_fmt)}"
+    shown = ", ".join(
+        f"{name}={value}"
+        for name, value in _window_params(answers, moment, now, None).items()
+    )
+    try:
+        earlier = [e for e in again or [] if time_of(e) < moment]
+    except (ValueError, OverflowError, TypeError):
+        earlier = []
+    if earlier:
+        return Verdict(
+            key,
+            CONTRADICTED,
+            f"ignored: {shown} returns {len(earlier)} events from before {moment}",
+        )
     if str(dig(event, id_path)) in ids:
         return Verdict(key, CONFIRMED, f"inclusive: {shown} returns the event at it")
     return Verdict(

@@ -105,6 +105,7 @@ def test_right_answers_are_confirmed(
             "time_format",
         ),
         ({"sort_order": "descending"}, "sort_order"),
+        ({"since_param": "start"}, "since_param"),
         ({"has_more_path": "has_more"}, "has_more_path"),
         ({"page_size_max": 2}, "page_size_max"),
         ({"request_time_format": "epoch_seconds"}, "request_time_format"),
@@ -249,6 +250,46 @@ def test_oauth2_token_method_is_checked(
         assert "confirmed" in verdict(out, "events_path")
     else:
         assert "client_secret_basic gets a token" in out
+
+
+@pytest.mark.parametrize(
+    ("answer_set", "wrong", "key"),
+    [
+        ("graph_like_alerts", {"filter_param": "filter"}, "filter_param"),
+        (
+            "cursor_epoch_millis_bearer_query",
+            {"next_cursor_path": "cursor"},
+            "pagination",
+        ),
+    ],
+)
+def test_filter_expressions_and_the_cursor_style_are_probed(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path_factory: pytest.TempPathFactory,
+    answer_set: str,
+    wrong: dict[str, object],
+    key: str,
+) -> None:
+    """
+    Given a pack whose window is a filter expression, or of the cursor style
+    When probe checks its right answers, then one wrong answer
+    Then the right ones are confirmed (exit 0) and the wrong one is contradicted
+    """
+    answers = ANSWER_SETS[answer_set]
+    other = load_pack(render_pack(answers, tmp_path_factory.mktemp("other") / "pack"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    specs = [EventSpec(time=now - timedelta(minutes=50 - 10 * n)) for n in range(5)]
+    shape = ApiShape.from_answers(other.answers)
+    events = index_events(specs, shape.time_format)
+    with FakeApi(shape, events, Credential("", SECRET)) as server:
+        server.begin_cycle(now + timedelta(seconds=1))
+        status, out, err = probe(capsys, other, server)
+        assert status == 0, out + err
+        assert "confirmed" in verdict(out, "events_path")
+        assert "confirmed" in verdict(out, "pagination")
+        status, out, err = probe(capsys, other, server, **wrong)
+    assert status == 1, out
+    assert "contradicted" in verdict(out, key)
 
 
 def test_unknown_parameter_is_a_one_line_error(
