@@ -311,8 +311,9 @@ def success_schema(operation: Operation) -> dict[str, Any] | None:
     for code in sorted(responses, key=lambda code: (str(code) != "200", str(code))):
         if not str(code).startswith("2"):
             continue
-        content = (responses[code] or {}).get("content") or {}
-        for media, body in content.items():
+        response = responses[code]
+        content = response.get("content") if isinstance(response, dict) else None
+        for media, body in (content if isinstance(content, dict) else {}).items():
             if _json_media(media) and isinstance(body, dict) and body.get("schema"):
                 return body["schema"]
     return None
@@ -351,10 +352,21 @@ def parameters(operation: Operation) -> list[Param]:
     ]:
         if not isinstance(spec, dict) or spec.get("in") not in ("query", "header"):
             continue
-        schema = spec.get("schema") or {}
+        if not isinstance(spec.get("name"), str):
+            continue
+        schema = spec.get("schema")
+        if not isinstance(schema, dict):
+            # A parameter described by content (one media type) carries its schema there.
+            media = [
+                c for c in (spec.get("content") or {}).values() if isinstance(c, dict)
+            ]
+            schema = media[0].get("schema") if media else None
+            schema = schema if isinstance(schema, dict) else {}
         example = spec.get("example", example_of(schema))
         if example is None and isinstance(spec.get("examples"), dict):
-            values = [v.get("value") for v in spec["examples"].values() if v]
+            values = [
+                v.get("value") for v in spec["examples"].values() if isinstance(v, dict)
+            ]
             example = values[0] if values else None
         found[(spec["in"], spec["name"])] = Param(
             spec["name"],
@@ -363,8 +375,9 @@ def parameters(operation: Operation) -> list[Param]:
             str(spec.get("description") or schema.get("description") or ""),
             example,
         )
-    body = (operation.spec.get("requestBody") or {}).get("content") or {}
-    for media, content in body.items():
+    request_body = operation.spec.get("requestBody")
+    body = request_body.get("content") if isinstance(request_body, dict) else None
+    for media, content in (body if isinstance(body, dict) else {}).items():
         if not _json_media(media) or not isinstance(content, dict):
             continue
         for path, schema, _ in walk_schema(content.get("schema")):
@@ -540,7 +553,11 @@ def infer_server(result: Inference, operation: Operation) -> None:
 def infer_auth(result: Inference, operation: Operation) -> None:
     document = operation.document
     security = operation.spec.get("security", document.get("security"))
+    if security is not None and not isinstance(security, list):
+        security = None
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    if not isinstance(schemes, dict):
+        schemes = {}
     if security == [] or (security is None and not schemes):
         where = "operation" if "security" in operation.spec else "document"
         if security == []:
@@ -550,7 +567,9 @@ def infer_auth(result: Inference, operation: Operation) -> None:
         return
     requirements = security or [{name: [] for name in schemes}]
     for requirement in requirements:
-        for name, scopes in (requirement or {}).items():
+        for name, scopes in (
+            requirement if isinstance(requirement, dict) else {}
+        ).items():
             scheme = schemes.get(name)
             if isinstance(scheme, dict) and _auth_from_scheme(
                 result, name, scheme, scopes or []

@@ -404,3 +404,34 @@ def test_an_unquoted_link_rel_next_in_a_sample(
 
     assert status == 0, err
     assert yaml.safe_load(out)["pagination"] == "link_header"
+
+
+def test_loosely_written_parts_are_read_or_skipped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """
+    Given a JSON document with a parameter described by content, one without a name, a
+        schema of true, a null response, a path-level $ref parameter, allOf items and a
+        maximum above the template's largest page
+    When infer reads it
+    Then it reads what it can, skips the rest, caps page_size_max at 10000 saying so,
+        and the template accepts the answers
+    """
+    status, out, err = infer(capsys, "--openapi", str(DOCS / "loose-shapes.json"))
+    assert status == 0, err
+    answers = yaml.safe_load(out)
+
+    assert answers["base_url"] == "https://eu.api.acme.example"
+    assert (answers["since_param"], answers["until_param"]) == ("startTime", "endTime")
+    assert answers["time_field"] == "detectedAt"
+    assert (answers["cursor_param"], answers["next_cursor_path"]) == (
+        "pageToken",
+        "nextPageToken",
+    )
+    assert answers["page_size_max"] == 10000
+    assert "maximum 20000 (capped to the answer's 10000)" in out
+    assert "#   auth_type: " in out
+    recorded = yaml.safe_load(
+        (render_answers(answers, tmp_path / "pack") / ".copier-answers.yml").read_text()
+    )
+    assert {key: recorded[key] for key in answers} == answers
