@@ -6,7 +6,8 @@ that), rows the API repeats inside a page, a ``limit`` parameter the API ignores
 next-page URLs written another way (``next_links``: repeating the request's own query
 string, credential included; relative; or on another host), and a start time the
 API refuses beside a cursor or an ID (HTTP 400: a stale field), and pages deep into a
-time window that time out.
+time window that time out; a start time older than a set age (Sophos Central SIEM:
+24 hours) is refused too.
 The fake API (:mod:`generator.simulate.fake_api`) asks the pieces here what to do.
 """
 
@@ -31,6 +32,7 @@ QUIRK_KEYS = (
     "next_links",
     "refuse_stale_start",
     "deep_page_timeout",
+    "since_max_age",
 )
 # How the API writes its next-page URLs (next_url and link_header paging): after the
 # query string of the request it answers, credential included; relative (a path and
@@ -55,6 +57,7 @@ class ApiQuirks:
     refuse_stale_start: bool = False
     # a time window's page starting this many events or more into it times out
     deep_page_timeout: int | None = None
+    since_max_age: timedelta | None = None  # a first request starting earlier: HTTP 400
 
     @classmethod
     def from_file(cls, api: Mapping[str, Any]) -> ApiQuirks:
@@ -104,6 +107,13 @@ class ApiQuirks:
                 "api.deep_page_timeout must be a whole number of events >= 1, "
                 f"got {deep!r}"
             )
+        age = api.get("since_max_age")
+        if age is not None and (
+            isinstance(age, bool) or not isinstance(age, int | float) or age <= 0
+        ):
+            raise ValueError(
+                f"api.since_max_age must be a number of minutes > 0, got {age!r}"
+            )
         return cls(
             rate_limit=rate,
             cursor_expiry=None if expiry is None else timedelta(minutes=expiry),
@@ -112,6 +122,7 @@ class ApiQuirks:
             next_links=links,
             refuse_stale_start=stale,
             deep_page_timeout=deep,
+            since_max_age=None if age is None else timedelta(minutes=age),
         )
 
 

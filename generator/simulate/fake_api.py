@@ -779,7 +779,10 @@ class FakeApi:
         raw = params.get(self.shape.id_param)
         if raw is None:
             return self._take(
-                self._in_id_order(self._since(params, revealed)), now, wanted, limit
+                self._in_id_order(self._since(params, revealed, now)),
+                now,
+                wanted,
+                limit,
             )
         key = _id_key(raw)
         id_keys = self._id_keys
@@ -828,7 +831,7 @@ class FakeApi:
             candidates = self.events[seq + 1 : revealed]
             copy_first = self.events[seq] if copy_pending else None
         else:
-            candidates = self._since(params, revealed)
+            candidates = self._since(params, revealed, now)
         page, copy_cut = self._cursor_page(candidates, now, wanted, limit, copy_first)
         more = copy_cut or (
             bool(page)
@@ -867,9 +870,12 @@ class FakeApi:
             for event in candidates
         )
 
-    def _since(self, params: Mapping[str, str], revealed: int) -> list[SimEvent]:
+    def _since(
+        self, params: Mapping[str, str], revealed: int, now: datetime
+    ) -> list[SimEvent]:
         """The visible events at or after the request's start time, in index order
-        (call with the lock held)."""
+        (call with the lock held); BadRequest for a start time older than the API
+        accepts (``since_max_age``)."""
         since_text, _ = fake_request.window_texts(
             params,
             self.shape.time_filter,
@@ -881,6 +887,12 @@ class FakeApi:
         since = self._parsed(since_text, "the start time")
         if since is None:
             return self.events[:revealed]
+        oldest = self.quirks.since_max_age
+        if oldest is not None and since < now - oldest:
+            raise BadRequest(
+                f"{self.shape.since_param}={since_text!r} is older than the API accepts "
+                f"({oldest.total_seconds() / 3600:g} hours)"
+            )
         low = bisect.bisect_left(self._by_time, (since,))
         return [
             self.events[at] for at in sorted(at for _, _, at in self._by_time[low:])

@@ -620,6 +620,34 @@ def _cursor_expiry(b: _Builder) -> Scenario:
     )
 
 
+def _start_time_limit(b: _Builder) -> Scenario:
+    """A cursor API that refuses a start time older than 30 minutes (Sophos Central
+    SIEM: 24 hours), its last page saying no more follow and carrying the cursor to go
+    on from next time; first fetch 10 minutes.
+
+    A fetch that drops that cursor sends the first-fetch time again and again, until
+    the API refuses it for good.
+    """
+    oldest, first_fetch = 30, 10
+    cycles = b.count(90, 45)
+    events = [
+        EventSpec(time=spec.time - timedelta(minutes=first_fetch - 1))
+        for spec in b.steady_events(b.steady_count(cycles), cycles)
+    ]
+    return Scenario(
+        name="start-time-limit",
+        description=(
+            f"start times older than {oldest} minutes refused (HTTP 400); first fetch "
+            f"{first_fetch} minutes; a cursor on every non-empty page"
+        ),
+        cycles=cycles,
+        events=events,
+        params={"first_fetch": f"{first_fetch} minutes"},
+        quirks=ApiQuirks(since_max_age=timedelta(minutes=oldest)),
+        requires=(REQUIRES_CURSOR,),
+    )
+
+
 def _last_run_growth(b: _Builder) -> Scenario:
     """An API that ignores ``limit`` (pages of up to 1000), a backlog, a busy stream.
 
@@ -790,6 +818,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "constant-delay": _constant_delay,
     "rate-limit": _rate_limit,
     "cursor-expiry": _cursor_expiry,
+    "start-time-limit": _start_time_limit,
     "last-run-growth": _last_run_growth,
     "late-ids": _late_ids,
     "token-revoked": _token_revoked,
