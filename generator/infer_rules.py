@@ -55,6 +55,17 @@ CURSOR_NAMES = {
     "scrollid",
 }
 NEXT_CURSOR_NAMES = CURSOR_NAMES | {"next", "nextcursor", "endcursor"}
+ID_PARAM_NAMES = {
+    "sinceid",
+    "afterid",
+    "minid",
+    "idgt",
+    "idgte",
+    "startafterid",
+    "fromid",
+    "lastid",
+    "greaterthanid",
+}
 SORT_NAMES = {"sortorder", "order", "sort", "sortdir", "sortdirection", "direction"}
 SORT_BY_NAMES = {"sortby", "orderby", "sortfield"}
 FILTER_NAMES = {"filter", "query", "q", "jql", "sysparmquery", "search"}
@@ -412,6 +423,8 @@ def is_time_param(param: Param) -> bool:
     if param.schema.get("format") in ("date-time", "date"):
         return True
     if type_of(param.schema) not in ("integer", "number", "string", None):
+        return False
+    if param.key in ID_PARAM_NAMES:
         return False
     return bool(
         has_word(param.name, {"since", "until", "oldest", "latest"}, TIME_PARTS)
@@ -1103,6 +1116,14 @@ def infer_paging(
                 result.miss("first_page", f"{page.label()} shows no minimum or default")
         elif operation:
             pagination = ("none", "no paging parameter, next-page field or Link header")
+    id_params = [p for p in params if p.key in ID_PARAM_NAMES and not is_time_param(p)]
+    if id_params and (pagination is None or pagination[0] == "none"):
+        result.set(
+            "query_style",
+            "id_greater_than",
+            f"{id_params[0].label()} asks for events after an ID, and nothing else pages",
+        )
+        result.set("id_param", id_params[0].name, id_params[0].label())
     if pagination:
         result.set("pagination", pagination[0], pagination[1])
     else:
@@ -1278,7 +1299,7 @@ def drop_inapplicable(result: Inference) -> None:
             unused.append("pagination")
     if result.value("time_filter") == "expression":
         unused += ["since_param", "until_param"]
-    if pagination == "none":
+    if pagination == "none" and style != "id_greater_than":
         unused.append("has_more_path")
     if pagination and pagination != "next_cursor":
         unused += ["cursor_param", "next_cursor_path"]

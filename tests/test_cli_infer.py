@@ -435,3 +435,26 @@ def test_loosely_written_parts_are_read_or_skipped(
         (render_answers(answers, tmp_path / "pack") / ".copier-answers.yml").read_text()
     )
     assert {key: recorded[key] for key in answers} == answers
+
+
+def test_an_id_parameter_without_other_paging_is_the_id_style(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """
+    Given a document whose list takes since_id, a start time and a page size, and no
+        other paging
+    When infer reads it
+    Then the query style is id_greater_than with id_param since_id (since_id is not
+        taken for a time), the start time is since_param, and the template accepts it
+    """
+    answers, _ = inferred(capsys, "since-id")
+
+    assert answers["query_style"] == "id_greater_than"
+    assert answers["id_param"] == "since_id"
+    assert answers["since_param"] == "created_after"
+    assert answers["has_more_path"] == "more"
+    assert not {"pagination", "until_param", "sort_order"} & set(answers)
+    recorded = yaml.safe_load(
+        (render_answers(answers, tmp_path / "pack") / ".copier-answers.yml").read_text()
+    )
+    assert {key: recorded[key] for key in answers} == answers
