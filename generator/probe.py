@@ -199,7 +199,7 @@ def probe(answers: dict[str, Any], params: dict[str, Any]) -> list[Verdict]:
     if auth not in PROBED_AUTH:
         return [Verdict("auth_type", NOT_TESTABLE, f"{auth} is not probed yet")]
     style = answers.get("query_style", "time_range")
-    if style not in ("time_range", "cursor"):
+    if style not in ("time_range", "cursor", "id_greater_than"):
         return [Verdict("query_style", NOT_TESTABLE, f"{style} is not probed yet")]
     session = Session(answers, params)
     verdicts: list[Verdict] = []
@@ -224,7 +224,10 @@ def probe(answers: dict[str, Any], params: dict[str, Any]) -> list[Verdict]:
     if style == "time_range":
         verdicts.append(_order_verdict(answers, events))
         verdicts.append(_start_bound_verdict(answers, session, events, now))
-    verdicts += _paging_verdicts(answers, session, events, now - first, now)
+    if style == "id_greater_than":
+        verdicts.append(_id_param_verdict(answers, session, events, now - first, now))
+    else:
+        verdicts += _paging_verdicts(answers, session, events, now - first, now)
     verdicts.append(_page_size_verdict(answers, session, now - first, now))
     return verdicts
 
@@ -479,6 +482,36 @@ def _start_bound_verdict(
         f"exclusive: {shown} leaves out the event at that time (the fetch asks from "
         "the last time it took, inclusive: events sharing it would be lost)",
     )
+
+
+def _id_param_verdict(
+    answers: dict[str, Any],
+    session: Session,
+    events: list[dict],
+    since: datetime,
+    until: datetime,
+) -> Verdict:
+    """Ask for IDs greater than the smallest one seen: only greater IDs may come back."""
+    key = "id_param"
+    id_path = answers.get("id_field", "id")
+    name = answers.get("id_param", "since_id")
+    ids = [dig(event, id_path) for event in events]
+    if len(events) < 2 or not all(str(i).isdigit() for i in ids):
+        return Verdict(key, NOT_TESTABLE, "fewer than two events with numeric IDs")
+    pivot = min(int(i) for i in ids)
+    page = session.get({**_window_params(answers, since, until, None), name: pivot})
+    rows = dig(page.body, answers.get("events_path", "data")) if page else None
+    if page is None or page.status >= 300 or not isinstance(rows, list):
+        return Verdict(key, NOT_TESTABLE, f"{name}={pivot} did not come back")
+    back = [dig(row, id_path) for row in rows]
+    not_greater = [i for i in back if str(i).isdigit() and int(i) <= pivot]
+    if not_greater:
+        return Verdict(
+            key,
+            CONTRADICTED,
+            f"{name}={pivot} returns IDs not greater than it ({not_greater[:3]})",
+        )
+    return Verdict(key, CONFIRMED, f"{name}={pivot} returns only greater IDs")
 
 
 def _paging_verdicts(

@@ -261,6 +261,7 @@ def test_oauth2_token_method_is_checked(
             {"next_cursor_path": "cursor"},
             "pagination",
         ),
+        ("id_greater_than_epoch_seconds", {"id_param": "since_id"}, "id_param"),
     ],
 )
 def test_filter_expressions_and_the_cursor_style_are_probed(
@@ -271,7 +272,7 @@ def test_filter_expressions_and_the_cursor_style_are_probed(
     key: str,
 ) -> None:
     """
-    Given a pack whose window is a filter expression, or of the cursor style
+    Given a pack whose window is a filter expression, or of the cursor or ID style
     When probe checks its right answers, then one wrong answer
     Then the right ones are confirmed (exit 0) and the wrong one is contradicted
     """
@@ -286,7 +287,8 @@ def test_filter_expressions_and_the_cursor_style_are_probed(
         status, out, err = probe(capsys, other, server)
         assert status == 0, out + err
         assert "confirmed" in verdict(out, "events_path")
-        assert "confirmed" in verdict(out, "pagination")
+        paging = "id_param" if key == "id_param" else "pagination"
+        assert "confirmed" in verdict(out, paging)
         status, out, err = probe(capsys, other, server, **wrong)
     assert status == 1, out
     assert "contradicted" in verdict(out, key)
