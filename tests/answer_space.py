@@ -97,6 +97,9 @@ def _render(value: Any, context: Mapping[str, Any]) -> Any:
     template, names = _compiled(value)
     if any(context.get(name) is UNKNOWN for name in names):
         return UNKNOWN
+    # checks.jinja's macros are imported without context: Copier's _copier_conf
+    # (the raw answers) reaches them as a global, as it does in Copier
+    _env().globals["_copier_conf"] = context.get("_copier_conf", {"data": {}})
     try:
         return template.render(dict(context))
     except TypeError:  # a rule reached an answer not chosen yet (a partial row)
@@ -147,7 +150,7 @@ def judge(answers: Mapping[str, Any], unknown: Sequence[str] = ()) -> str | None
     generators only build sets whose every answer is used. Questions named in
     ``unknown`` are not answered yet (a partial row): rules that need them wait.
     """
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"_copier_conf": {"data": dict(answers)}}
     for name in questions():
         if name in unknown:
             context[name] = UNKNOWN
@@ -424,7 +427,7 @@ def row_refusal(labels: Sequence[str]) -> str | None:
     problem = judge(answers, unknown)
     if problem:
         return problem
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"_copier_conf": {"data": answers}}
     for name in questions():
         if name in unknown:
             context[name] = UNKNOWN
@@ -680,7 +683,7 @@ def draw_answers(choose: Callable[[list[Any]], Any]) -> dict[str, Any]:
     """A valid answer set, each applicable question answered by ``choose`` among the
     values copier.yml accepts for it at that point (its default among them)."""
     answers: dict[str, Any] = {}
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"_copier_conf": {"data": answers}}
     for name, question in questions().items():
         if not applies(name, context):
             context[name] = default(name, context)
@@ -696,13 +699,19 @@ def draw_answers(choose: Callable[[list[Any]], Any]) -> dict[str, Any]:
         accepted = [
             value
             for value in _unique([fallback, *pool])
-            if refusal(name, value, context) is None
+            if refusal(name, value, _with_raw(context, name, value)) is None
         ]
         value = choose(accepted) if accepted else fallback
         context[name] = value
         if value != fallback:
             answers[name] = value
     return answers
+
+
+def _with_raw(context: Mapping[str, Any], name: str, value: Any) -> dict[str, Any]:
+    """The context with ``value`` as the raw answer validators read (_copier_conf.data)."""
+    data = {**context["_copier_conf"]["data"], name: value}
+    return {**context, "_copier_conf": {"data": data}}
 
 
 def _unique(values: list[Any]) -> list[Any]:
