@@ -19,7 +19,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from generator.new import render  # noqa: E402
+from generator.copier_steps import render  # noqa: E402
 
 
 def main() -> int:

@@ -24,8 +24,8 @@ from generator.pack import BOOLEAN_TYPE, CREDENTIALS_TYPE, Pack, load_pack
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from generator.simulate.instance import CommandOutcome
-    from generator.simulate.kinds import FetchKind
+    from generator.instance import CommandOutcome
+    from generator.kinds import FetchKind
 
 CREDENTIAL_PARTS = ("identifier", "password")
 TEST_MODULE = "test-module"
@@ -107,14 +107,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--last-run {args.last_run}: its folder does not exist")
     from rich.console import Console
 
-    from generator.simulate.instance import (
+    from generator.instance import (
         configuration,
         default_params,
         load_integration,
         run_command,
         run_fetch,
     )
-    from generator.simulate.kinds import kind_of
+    from generator.kinds import kind_of
 
     pack = load_pack(args.path)
     if not pack.py_path.is_file():

@@ -172,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from generator.simulate.instance import configuration, default_params
+    from generator.instance import configuration, default_params
 
     pack = load_pack(args.path)
     entries = configuration(pack)

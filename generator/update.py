@@ -7,7 +7,6 @@ import contextlib
 import os
 import re
 import shlex
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,9 +15,16 @@ from typing import Any
 
 from generator import template_source
 from generator.answers import check_update_answers
+from generator.copier_steps import (
+    check_uncommitted,
+    git,
+    parse_data,
+    pointing_command,
+    record_commit,
+    record_source,
+)
 from generator.errors import ConflictError, UserError, copier_errors
 from generator.invocation import command_name
-from generator.new import check_uncommitted, parse_data, record_commit, record_source
 from generator.pack import ANSWERS_FILE, Pack, load_pack
 from generator.release_notes import changelog_at, write_release_notes
 from generator.template_source import TEMPLATE_CONFIG, is_url
@@ -232,8 +238,6 @@ def _missing_template(given: str, src: str, point: str) -> str:
 
 
 def _not_git(given: str, src: str, commit: str) -> str:
-    from generator.new import pointing_command
-
     what = (
         "the template copy shipped inside xsoar-fetch"
         if template_source.is_shipped_copy(src)
@@ -443,24 +447,6 @@ def refuse_position_change(
             "its incidents again; pass --new-position to change it anyway (then reset "
             "each instance's last run), or keep the answer"
         )
-
-
-def git(root: Path, *args: str) -> str:
-    """Run git in ``root`` and return its output; a user error when git fails."""
-    try:
-        result = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except FileNotFoundError as error:
-        raise UserError("git is not installed; update needs git") from error
-    if result.returncode != 0:
-        detail = " ".join(result.stderr.split()) or f"exit status {result.returncode}"
-        raise UserError(f"git {args[0]} failed in {root}: {detail}")
-    return result.stdout
 
 
 def _require_clean_tree(root: Path, given: str) -> None:

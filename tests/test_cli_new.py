@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import new as new_module
+from generator import copier_steps
 from generator.cli import main
 from generator.errors import answer_error
 
@@ -339,8 +339,8 @@ def test_other_copier_messages_are_not_answer_errors() -> None:
 
 def test_resolve_template_keeps_urls() -> None:
     url = "https://example.com/acme/xsoar-fetch-template.git"
-    assert new_module.resolve_template(url) == url
-    assert new_module.resolve_template("gh:acme/template") == "gh:acme/template"
+    assert copier_steps.resolve_template(url) == url
+    assert copier_steps.resolve_template("gh:acme/template") == "gh:acme/template"
 
 
 def test_without_a_terminal_defaults_fill_unanswered_questions(

@@ -13,7 +13,7 @@ import pytest
 import requests_mock as requests_mock_module
 from answer_sets import ANSWER_SETS, integration_dir, render_pack
 
-from generator.simulate.instance import load_integration, run_fetch, runtime
+from generator.instance import load_integration, run_fetch, runtime
 
 BASE_URL = "https://api.example.test"
 KEY = "k+y/=&1 2"  # changed by URL encoding

@@ -11,7 +11,7 @@ import CommonServerPython as csp
 import demistomock as demisto
 import pytest
 
-from generator.simulate.instance import load_integration, run_fetch
+from generator.instance import load_integration, run_fetch
 from generator.simulate.server_loop import ServerLoop
 
 

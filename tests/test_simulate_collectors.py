@@ -13,11 +13,11 @@ from answer_sets import ANSWER_SETS, integration_dir, render_pack
 
 from generator.cli import main
 from generator.errors import UserError
+from generator.kinds import INCIDENT_KIND, kind_of
 from generator.pack import Pack, load_pack
 from generator.simulate import resolve_scenarios
 from generator.simulate.events import EventSpec, index_events
 from generator.simulate.fake_api import ApiShape, Credential, FakeApi
-from generator.simulate.kinds import INCIDENT_KIND, kind_of
 from generator.simulate.runner import run_scenario
 from generator.simulate.scenarios import DEFAULT_START, Scenario
 from generator.update import refuse_kind_change

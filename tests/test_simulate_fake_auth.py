@@ -387,7 +387,7 @@ def test_a_leaked_secret_or_token_fails_the_secrets_check() -> None:
     When the runs are judged
     Then each place is reported and makes the scenario fail
     """
-    from generator.simulate.kinds import INCIDENT_KIND
+    from generator.kinds import INCIDENT_KIND
     from generator.simulate.runner import ScenarioResult, _judge
     from generator.simulate.server_loop import RunRecord
 

@@ -14,6 +14,7 @@ import pytest
 import requests
 from answer_sets import ANSWER_SETS, render_pack
 
+from generator.kinds import INCIDENT_KIND
 from generator.pack import Pack, load_pack
 from generator.simulate import resolve_scenarios
 from generator.simulate.api_quirks import (
@@ -25,7 +26,6 @@ from generator.simulate.api_quirks import (
 from generator.simulate.events import EventSpec, index_events
 from generator.simulate.fake_api import ApiShape, Credential, FakeApi
 from generator.simulate.fake_paging import written_link
-from generator.simulate.kinds import INCIDENT_KIND
 from generator.simulate.runner import ScenarioResult, _judge, run_scenario
 from generator.simulate.scenarios import PackTraits, load_scenario_file
 from generator.simulate.server_loop import RunRecord

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from generator.errors import UserError
-from generator.simulate.instance import load_integration, run_fetch, runtime
-from generator.simulate.kinds import EVENTS, FetchKind
+from generator.instance import load_integration, run_fetch, runtime
+from generator.kinds import EVENTS, FetchKind
 from generator.simulate.server_loop import ServerLoop, last_run_size, simulated_clock
 
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)

@@ -17,18 +17,19 @@ from urllib.parse import quote, quote_plus, urlsplit
 import dateparser
 
 from generator.errors import UserError
-from generator.pack import Pack
-from generator.simulate.api_quirks import FOREIGN_HOST
-from generator.simulate.events import SimEvent, index_events
-from generator.simulate.fake_api import ApiShape, FakeApi
-from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential, serve_tokens
-from generator.simulate.instance import (
+from generator.instance import (
     configuration,
     default_params,
     load_integration,
     unload_integration,
 )
-from generator.simulate.kinds import FetchKind, kind_of
+from generator.kinds import FetchKind, kind_of
+from generator.pack import Pack
+from generator.simulate.api_quirks import FOREIGN_HOST
+from generator.simulate.events import SimEvent, index_events
+from generator.simulate.fake_api import ApiShape, FakeApi
+from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential, serve_tokens
+from generator.simulate.kinds import problems_reader
 from generator.simulate.scenarios import (
     REQUIRES_LOOKBACK,
     PackTraits,
@@ -448,7 +449,7 @@ def _judge(
     kind: FetchKind,
 ) -> None:
     by_id = {str(event.id): event for event in events}
-    source_id_of, problems_of = kind.source_id_reader, kind.problems_reader
+    source_id_of, problems_of = kind.source_id_reader, problems_reader(kind)
     fetched_at: dict[str, datetime] = {}
     fetched_in: dict[str, int] = {}
     errors: list[str] = []

@@ -12,8 +12,8 @@ from typing import Any
 
 import time_machine
 
-from generator.simulate.instance import run_fetch
-from generator.simulate.kinds import INCIDENT_KIND, FetchKind
+from generator.instance import run_fetch
+from generator.kinds import INCIDENT_KIND, FetchKind
 
 
 @contextmanager
