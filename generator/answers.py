@@ -13,11 +13,13 @@ import difflib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from generator import template_source
 from generator.errors import InvalidAnswerError, UserError
 from generator.template_source import TEMPLATE_CONFIG
 
@@ -348,6 +350,35 @@ def inapplicable_answers(
         else:
             context[name] = _render_default(env, question, context)
     return ignored
+
+
+def with_defaults(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Every question of the toolkit's own template answered: the given answers (cast
+    to their question's type), the rest copier.yml's default rendered with the answers
+    before it, as Copier renders them (whether or not the question applies).
+
+    For readers of a pack's recorded answers (the simulator): copier.yml stays the one
+    place a default is written.
+    """
+    root = template_source.checkout_root() or template_source.shipped_root()
+    if root is None:
+        return dict(answers)
+    questions, env = _questions_and_env(root)
+    context: dict[str, Any] = {}
+    for name, question in questions.items():
+        if name in answers:
+            context[name] = _cast(question, answers[name])
+        else:
+            value = _render_default(env, question, context)
+            if value is not UNKNOWN and value is not None:
+                context[name] = value
+    return {**answers, **context}
+
+
+@cache
+def _questions_and_env(root: Path) -> tuple[dict[str, dict[str, Any]], Any]:
+    """The questions of the template at ``root`` and its Jinja environment, read once."""
+    return template_questions(root), _jinja_env(_template_config(root))
 
 
 def _jinja_env(config: Mapping[str, Any]) -> Any:

@@ -141,7 +141,9 @@ def test_credentials_parameter_carries_the_identifier_where_used(
     auth_type: str, identifier: str
 ) -> None:
     """The user name or client ID goes in the identifier only where the pack reads it."""
-    auth = ApiAuth(AuthShape(auth_type=auth_type), Credential(CLIENT_ID, SECRET))
+    auth = ApiAuth(
+        AuthShape.from_answers({"auth_type": auth_type}), Credential(CLIENT_ID, SECRET)
+    )
     assert auth.credentials_param() == {"identifier": identifier, "password": SECRET}
 
 
@@ -303,7 +305,9 @@ def test_no_token_endpoint_for_other_auth_types() -> None:
     When serve_tokens runs
     Then nothing is served or routed
     """
-    auth = ApiAuth(AuthShape(auth_type="api_key_header"), Credential("", SECRET))
+    auth = ApiAuth(
+        AuthShape.from_answers({"auth_type": "api_key_header"}), Credential("", SECRET)
+    )
     original = requests.Session.request
     with serve_tokens(auth, "http://127.0.0.1:9"):
         assert requests.Session.request is original

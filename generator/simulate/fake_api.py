@@ -18,7 +18,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
@@ -26,6 +26,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import requests
 
+from generator.answers import with_defaults
 from generator.simulate import fake_paging, fake_request, in_process
 from generator.simulate.api_quirks import FOREIGN_HOST as FOREIGN_LINKS
 from generator.simulate.api_quirks import (
@@ -110,53 +111,42 @@ class ApiShape:
     time_field: str
     name_field: str
     severity_field: str
-    api_key_header_name: str = "X-API-Key"
-    limit_param: str = "limit"
-    since_param: str = "from"
-    until_param: str = "to"
-    offset_param: str = "offset"
-    id_param: str = "since_id"
-    cursor_param: str = "cursor"
-    next_cursor_path: str = "next_cursor"
-    query_param: str = "query"
-    # request building and paging (time_range: offset; cursor style: next_cursor)
-    http_method: str = "GET"
-    extra_params: Mapping[str, Any] = field(default_factory=dict)
-    time_filter: str = fake_request.PARAMS
-    filter_param: str = ""
-    filter_template: str = ""
-    request_time_format: str = ""
-    pagination: str = ""
-    page_param: str = "page"
-    first_page: int = 1
-    next_url_path: str = ""
-    has_more_path: str = ""
-    page_size_max: int = 0
-    sort_order: str = "ascending"
-    max_window_minutes: int = 0
+    api_key_header_name: str
+    limit_param: str
+    since_param: str
+    until_param: str
+    offset_param: str
+    id_param: str
+    cursor_param: str
+    next_cursor_path: str
+    query_param: str
+    # request building and paging
+    http_method: str
+    extra_params: Mapping[str, Any]
+    time_filter: str
+    filter_param: str
+    filter_template: str
+    request_time_format: str
+    pagination: str
+    page_param: str
+    first_page: int
+    next_url_path: str
+    has_more_path: str
+    page_size_max: int
+    sort_order: str
+    max_window_minutes: int
 
     @classmethod
     def from_answers(cls, answers: Mapping[str, Any]) -> ApiShape:
-        """Read the shape from a pack's answers, with the contract's defaults."""
+        """Read the shape from a pack's answers; an answer left out takes its default
+        from copier.yml, rendered as Copier renders it."""
+        answered = with_defaults(answers)
         values: dict[str, Any] = {}
         for spec in fields(cls):
             source = "events_endpoint" if spec.name == "endpoint" else spec.name
-            value = answers.get(source)
-            if value is not None and value != "":
-                values[spec.name] = _typed(spec.type, value)
-            elif value == "" and spec.type == "str":
-                values[spec.name] = ""
-            elif spec.default is MISSING and spec.default_factory is MISSING:
-                values[spec.name] = ""
-        shape = cls(**values)
-        if not shape.pagination:
-            paging = (
-                fake_paging.NEXT_CURSOR if shape.query_style == CURSOR else "offset"
-            )
-            shape = replace(shape, pagination=paging)
-        if not shape.request_time_format:
-            shape = replace(shape, request_time_format=shape.time_format)
-        return replace(shape, http_method=shape.http_method.upper())
+            value = answered.get(source)
+            values[spec.name] = "" if value is None else _typed(spec.type, value)
+        return cls(**values)
 
 
 def _typed(kind: Any, value: Any) -> Any:
@@ -281,13 +271,23 @@ class FakeApi:
         self.credential = credential
         # Credential checks and the OAuth2 token endpoint live in fake_auth.
         self.auth = auth or ApiAuth(
-            AuthShape(shape.auth_type, shape.api_key_header_name), credential
+            AuthShape.from_answers(
+                {
+                    "auth_type": shape.auth_type,
+                    "api_key_header_name": shape.api_key_header_name,
+                }
+            ),
+            credential,
         )
         # A declared largest page is the API's contract: pages are never shorter than
         # asked up to it, whatever page size a scenario caps other APIs at.
         self.page_cap = shape.page_size_max or page_size or DEFAULT_PAGE_CAP
-        if shape.pagination == fake_paging.NONE:
-            # An API without paging answers with the whole window (up to a limit sent).
+        if (
+            shape.query_style != ID_GREATER_THAN
+            and shape.pagination == fake_paging.NONE
+        ):
+            # An API without paging answers with the whole window (up to a limit sent);
+            # an ID-paged API pages by its ID parameter (pagination does not apply).
             self.page_cap = UNPAGED_CAP
         # An empty page goes out as HTTP 204 No Content (page-number APIs here).
         self.empty_as_204 = shape.pagination == fake_paging.PAGE_NUMBER

@@ -17,7 +17,7 @@ import secrets
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
@@ -25,6 +25,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import requests
 
+from generator.answers import with_defaults
 from generator.simulate import in_process
 
 OAUTH2 = "oauth2_client_credentials"
@@ -52,25 +53,20 @@ class Credential:
 class AuthShape:
     """How the pack's answers say the API authenticates."""
 
-    auth_type: str = NONE
-    api_key_header_name: str = "X-API-Key"
-    api_key_prefix: str = ""
-    api_key_param: str = "api_key"
-    token_url: str = "/oauth2/token"
-    oauth_scope: str = ""
-    token_auth_method: str = "client_secret_post"
+    auth_type: str
+    api_key_header_name: str
+    api_key_prefix: str
+    api_key_param: str
+    token_url: str
+    oauth_scope: str
+    token_auth_method: str
 
     @classmethod
     def from_answers(cls, answers: Mapping[str, Any]) -> AuthShape:
-        """Read the shape from a pack's answers, with the template's defaults."""
-        values = {}
-        for spec in fields(cls):
-            value = answers.get(spec.name)
-            if value is not None:
-                values[spec.name] = str(value)
-            elif spec.default is MISSING:  # pragma: no cover - every field has one
-                values[spec.name] = ""
-        shape = cls(**values)
+        """Read the shape from a pack's answers; an answer left out takes its default
+        from copier.yml, rendered as Copier renders it."""
+        answered = with_defaults(answers)
+        shape = cls(**{spec.name: str(answered[spec.name]) for spec in fields(cls)})
         if shape.auth_type not in AUTH_TYPES:
             raise ValueError(
                 f"unknown auth_type {shape.auth_type!r}; use {', '.join(AUTH_TYPES)}"
