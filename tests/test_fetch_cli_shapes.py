@@ -13,6 +13,7 @@ from generator.cli import main
 from generator.pack import load_pack
 from generator.simulate.events import EventSpec, index_events
 from generator.simulate.fake_api import ApiShape, Credential, FakeApi
+from generator.simulate.fake_auth import ApiAuth, AuthShape
 
 SECRET = "fetch-shape-secret"
 USER = "analyst"
@@ -50,7 +51,10 @@ def test_fetch_runs_every_shape(
         shape.page_size_max and not shape.has_more_path
     )
     page_size = None if promised else 2
-    with FakeApi(shape, events, Credential(USER, SECRET), page_size=page_size) as api:
+    # The API checks the credential exactly where the pack's answers put it.
+    credential = Credential(USER, SECRET)
+    auth = ApiAuth(AuthShape.from_answers(pack.answers), credential)
+    with FakeApi(shape, events, credential, page_size=page_size, auth=auth) as api:
         api.begin_cycle(now + timedelta(seconds=1))
         status = main(
             [

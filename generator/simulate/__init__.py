@@ -40,6 +40,7 @@ SCENARIO_NAMES = (
     "constant-delay",
     "rate-limit",
     "cursor-expiry",
+    "start-time-limit",
     "last-run-growth",
     "late-ids",
     "token-revoked",
