@@ -48,6 +48,7 @@ SCENARIO_NAMES = (
     "relative-links",
     "foreign-next-link",
     "stale-start",
+    "error-objects",
 )
 SCENARIO_FILE_SUFFIXES = (".yml", ".yaml", ".json")
 

@@ -53,6 +53,8 @@ ID_GREATER_THAN = "id_greater_than"
 CURSOR = "cursor"
 TIMEOUT = "timeout"
 DISCONNECT = "disconnect"
+# An injected answer of HTTP 200 whose body is an error object, not a page of events.
+ERROR_OBJECT = "error_object"
 DEFAULT_PAGE_CAP = 1000
 # An API without paging (pagination none) sends every event of the window at once.
 UNPAGED_CAP = 10**9
@@ -87,14 +89,16 @@ def parse_query(text: str | None) -> tuple[str, str] | None:
 
 
 def failure_kind(value: Any) -> str:
-    """Normalise an injected failure: an HTTP status 400-599, ``timeout`` or ``disconnect``."""
+    """Normalise an injected failure: an HTTP status 400-599, ``timeout``,
+    ``disconnect`` or ``error_object`` (HTTP 200 with an error object)."""
     text = str(value).strip().lower()
-    if text in (TIMEOUT, DISCONNECT):
+    if text in (TIMEOUT, DISCONNECT, ERROR_OBJECT):
         return text
     if text.isdigit() and 400 <= int(text) <= 599:
         return text
     raise ValueError(
-        f"unknown failure {value!r}; use an HTTP status 400-599, 'timeout' or 'disconnect'"
+        f"unknown failure {value!r}; use an HTTP status 400-599, 'timeout', "
+        "'disconnect' or 'error_object'"
     )
 
 
@@ -421,13 +425,18 @@ class FakeApi:
         """The answer to one HTTP request, whatever carried it.
 
         Failures armed for the request come first (``Dropped`` for a disconnect or a
-        timeout), then the rate limit (429 with Retry-After), the path (404), the
+        timeout, HTTP 200 with an error object for ``error_object``), then the rate limit (429 with Retry-After), the path (404), the
         credential (401) and the parameters, from the query string and, for a POST,
         the JSON body (400 when they are bad).
         """
         kind = self.take_failure()
         if kind in (DISCONNECT, TIMEOUT):
             raise Dropped(kind)
+        if kind == ERROR_OBJECT:  # as some APIs answer a quota or a bad token
+            return Response(
+                HTTPStatus.OK,
+                {"fault": {"code": "quota", "message": "Daily quota exceeded"}},
+            )
         if kind:
             return Response(int(kind), {"error": f"injected failure {kind}"})
         if not self.admit():

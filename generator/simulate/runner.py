@@ -27,7 +27,7 @@ from generator.kinds import FetchKind, kind_of
 from generator.pack import Pack
 from generator.simulate.api_quirks import FOREIGN_HOST
 from generator.simulate.events import SimEvent, index_events
-from generator.simulate.fake_api import ApiShape, FakeApi
+from generator.simulate.fake_api import ERROR_OBJECT, ApiShape, FakeApi
 from generator.simulate.fake_auth import ApiAuth, AuthShape, Credential, serve_tokens
 from generator.simulate.kinds import problems_reader
 from generator.simulate.scenarios import (
@@ -459,6 +459,12 @@ def _judge(
         if run.error is not None:
             cause = f" (injected {', '.join(run.injected)})" if run.injected else ""
             errors.append(f"{stamp}{cause}: {_first_line(run.error)}")
+        elif ERROR_OBJECT in run.injected:
+            result.invalid += 1
+            errors.append(
+                f"{stamp}: the API answered an error object (HTTP 200) and the run "
+                "neither failed nor said so"
+            )
         for place, text in _leak_places(run):
             if any(secret in text for secret in forms):
                 result.leaks += 1

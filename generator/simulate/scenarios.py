@@ -43,6 +43,7 @@ from generator.simulate.fake_api import (
     CURSOR_ALWAYS,
     CURSOR_SOMETIMES,
     DISCONNECT,
+    ERROR_OBJECT,
     ID_GREATER_THAN,
     NEXT_CURSOR_MODES,
     TIME_RANGE,
@@ -367,6 +368,38 @@ def _deep_page_timeouts(b: _Builder) -> Scenario:
                 "third page it stalls (nothing is lost, nothing moves on)"
             )
         },
+    )
+
+
+def _error_objects(b: _Builder) -> Scenario:
+    """An API that answers some requests with HTTP 200 and an error object.
+
+    The answer holds no events path (a quota or a bad token, said in the body): a fetch
+    that reads it as an empty page moves past events it never read. The run must fail
+    and save nothing, so the next one asks again.
+    """
+    cycles = b.rate_cycles()
+    failures: dict[int, dict[int, str]] = {1: {0: ERROR_OBJECT}}
+    for cycle in range(2, cycles + 1):
+        if b.rng.random() < 0.2:
+            failures[cycle] = {0 if b.rng.random() < 0.7 else 1: ERROR_OBJECT}
+    # events in the first hour after the first fetch time: the first run's first window
+    first = b.traits.first_fetch + timedelta(minutes=1)
+    early = [
+        EventSpec(time=first + timedelta(seconds=b.rng.randrange(58 * 60)))
+        for _ in range(b.count(40, 10))
+    ]
+    return Scenario(
+        name="error-objects",
+        description=(
+            f"HTTP 200 with an error object instead of events on {len(failures)} runs, "
+            f"the first one's first request among them; {len(early)} events in the "
+            "first hour after the first fetch time"
+        ),
+        cycles=cycles,
+        events=early + b.steady_events(b.steady_count(cycles), cycles),
+        page_size=max(1, b.traits.max_fetch // 2),
+        failures=failures,
     )
 
 
@@ -826,6 +859,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "relative-links": _relative_links,
     "foreign-next-link": _foreign_next_link,
     "stale-start": _stale_start,
+    "error-objects": _error_objects,
 }
 
 
