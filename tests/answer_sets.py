@@ -65,9 +65,11 @@ ANSWER_SETS: dict[str, dict[str, Any]] = {
         "fetch_limit_default": 1,
         "first_fetch_default": "1 day",
     },
+    # A feed that takes only a start time (no window end): it serves every later event.
     "time_range_twelve_hour_pattern_no_auth": {
         "integration_name": "Open Status Feed",
         "auth_type": "none",
+        "until_param": "",
         "time_format": "%b %d %Y %I:%M:%S %p %Z",
         "query_filter": True,
         "severity_field": "",

@@ -49,6 +49,7 @@ SCENARIO_NAMES = (
     "foreign-next-link",
     "stale-start",
     "error-objects",
+    "events-ahead",
 )
 SCENARIO_FILE_SUFFIXES = (".yml", ".yaml", ".json")
 

@@ -403,6 +403,35 @@ def _error_objects(b: _Builder) -> Scenario:
     )
 
 
+def _events_ahead(b: _Builder) -> Scenario:
+    """An API that lists events stamped ahead of now (a clock ahead, a scheduled item).
+
+    A steady stream; at run 10 one event stamped up to 90 minutes ahead is listed at
+    once. An API without a window end (``until_param`` empty) serves it to the next
+    fetch: a position moved to its time would pass over every event stamped before it.
+    """
+    cycles = max(b.rate_cycles(), 40)
+    ahead = min(90, cycles - 15)
+    listed = b.start + timedelta(minutes=9, seconds=30)
+    events = b.steady_events(b.steady_count(cycles), cycles)
+    events.append(
+        EventSpec(
+            time=listed + timedelta(minutes=ahead),
+            lag=-timedelta(minutes=ahead),
+            match_delay=-timedelta(minutes=ahead),  # matches a query from the start
+        )
+    )
+    return Scenario(
+        name="events-ahead",
+        description=(
+            f"a steady stream; at run 10 an event stamped {ahead} minutes ahead is "
+            "listed at once"
+        ),
+        cycles=cycles,
+        events=events,
+    )
+
+
 def _backlog(b: _Builder) -> Scenario:
     cycles = b.count(60, 20)
     size = b.count(10_000, 5 * b.traits.max_fetch + 20)
@@ -860,6 +889,7 @@ BUILTINS: dict[str, Callable[[_Builder], Scenario]] = {
     "foreign-next-link": _foreign_next_link,
     "stale-start": _stale_start,
     "error-objects": _error_objects,
+    "events-ahead": _events_ahead,
 }
 
 
