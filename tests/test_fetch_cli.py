@@ -136,6 +136,10 @@ def test_failed_run_saves_nothing(
         (["--param", "insecure=maybe"], "use true or false"),
         (["--param", "credentials.token=x"], "credentials.identifier"),
         (["--save-last-run"], "needs --last-run"),
+        (["--command", "delete-everything"], "use one of test-module, "),
+        (["--command", "get-events", "--arg", "size=3"], "it takes "),
+        (["--command", "test-module", "--last-run", "x.json"], "not --command"),
+        (["--arg", "limit=2"], "--arg is for --command"),
     ],
 )
 def test_bad_input_is_one_line_error(
@@ -260,33 +264,6 @@ def test_failed_test_button_exits_1_with_its_message(
     status, out, err = fetch(capsys, *args)
     assert status == 1 and "test-module failed" in err
     assert "wrong-key" not in out + err
-
-
-@pytest.mark.parametrize(
-    ("extra", "fragment"),
-    [
-        (["--command", "delete-everything"], "use one of test-module, "),
-        (["--command", "get-events", "--arg", "size=3"], "it takes "),
-        (["--command", "test-module", "--last-run", "x.json"], "not --command"),
-        (["--arg", "limit=2"], "--arg is for --command"),
-    ],
-)
-def test_bad_command_is_one_line_error(
-    capsys: pytest.CaptureFixture[str],
-    pack: Pack,
-    api: FakeApi,
-    extra: list[str],
-    fragment: str,
-) -> None:
-    """
-    Given an unknown command, an argument it does not take, or options that do not mix
-    When fetch runs
-    Then it exits 2 with one line naming the problem, before any request
-    """
-    status, _, err = fetch(capsys, *base_args(pack, api, *extra))
-    lines = err.strip().splitlines()
-    assert status == 2 and len(lines) == 1 and fragment in lines[0]
-    assert api.stats.requests == 0
 
 
 def test_context_file_keeps_the_oauth2_token_between_invocations(

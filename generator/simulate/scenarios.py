@@ -201,6 +201,21 @@ class _Builder:
     def rate_cycles(self) -> int:
         return self.count(120, 15)
 
+    def waiting_events(self, size: int) -> list[EventSpec]:
+        """``size`` events at random seconds of the 12 hours (at most) before the start,
+        all after the first fetch time: a backlog waiting for the first run."""
+        span = min(
+            self.start - self.traits.first_fetch - timedelta(minutes=5),
+            timedelta(hours=12),
+        )
+        seconds = max(60, int(span.total_seconds()))
+        return [
+            EventSpec(
+                time=self.start - timedelta(seconds=1 + self.rng.randrange(seconds))
+            )
+            for _ in range(size)
+        ]
+
     def steady_events(self, count: int, runs: int) -> list[EventSpec]:
         """``count`` events at random seconds up to the last of ``runs`` fetch runs."""
         span = max(1, (runs - 1) * 60 + 1)
@@ -340,14 +355,7 @@ def _deep_page_timeouts(b: _Builder) -> Scenario:
     cycles = b.count(60, 20)
     page = max(1, b.traits.max_fetch // 2)
     size = b.count(400, 4 * b.traits.max_fetch + 10)
-    span = min(
-        b.start - b.traits.first_fetch - timedelta(minutes=5), timedelta(hours=12)
-    )
-    seconds = max(60, int(span.total_seconds()))
-    events = [
-        EventSpec(time=b.start - timedelta(seconds=1 + b.rng.randrange(seconds)))
-        for _ in range(size)
-    ]
+    events = b.waiting_events(size)
     events += b.steady_events(b.steady_count(cycles), cycles)
     return Scenario(
         name="deep-page-timeouts",
@@ -435,14 +443,7 @@ def _events_ahead(b: _Builder) -> Scenario:
 def _backlog(b: _Builder) -> Scenario:
     cycles = b.count(60, 20)
     size = b.count(10_000, 5 * b.traits.max_fetch + 20)
-    span = min(
-        b.start - b.traits.first_fetch - timedelta(minutes=5), timedelta(hours=12)
-    )
-    seconds = max(60, int(span.total_seconds()))
-    events = [
-        EventSpec(time=b.start - timedelta(seconds=1 + b.rng.randrange(seconds)))
-        for _ in range(size)
-    ]
+    events = b.waiting_events(size)
     events += b.steady_events(b.steady_count(cycles), cycles)
     return Scenario(
         name="backlog",
