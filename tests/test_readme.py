@@ -173,7 +173,8 @@ STATEMENTS = {
         " in a JSON body",
         "the First fetch timestamp in start_time; later requests send the cursor",
         "a page without a next cursor or whose has_more is false ends it.",
-        "Saved between runs: the last next cursor the API sent.",
+        "Saved between runs: the last next cursor the API sent, also the one sent"
+        " with a page after which no page follows.",
     ],
     "post_nested_window_cursor": [
         'every list request also sends filters: {"types": ["alert", "audit"]},'
