@@ -20,10 +20,14 @@ def answers_of(root: Path) -> dict[str, Any]:
 
 
 def read_json(path: Path) -> dict[str, Any]:
-    """A content file, checked to be written as demisto-sdk format writes it."""
+    """A content file, checked to be written as demisto-sdk format writes content items:
+    indented by 4, UTF-8 kept, & < > as \\u escapes, no final newline."""
     text = path.read_text("utf-8")
     data = json.loads(text)
-    assert text == json.dumps(data, indent=4, ensure_ascii=False), path.name
+    formatted = json.dumps(data, indent=4, ensure_ascii=False)
+    for char in "&<>":
+        formatted = formatted.replace(char, f"\\u{ord(char):04x}")
+    assert text == formatted, path.name
     return data
 
 
